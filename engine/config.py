@@ -1,0 +1,238 @@
+"""Typed configuration: the seed's section 18 shape plus what the app needs.
+
+Loaded once at start-up. The repo's `config.toml` gives the defaults; a user file (XDG config dir)
+overrides any key of it. Unknown keys, wrong types and out-of-range values are all reported together,
+each naming its key and the file it came from.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import ConfigError
+
+Language = Literal["ru", "en", "auto"]
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AppSection(_Section):
+    """General behaviour."""
+
+    language: Language = Field("auto", description="spoken language: ru, en, or auto (ru/en only)")
+    ui_language: Literal["system", "ru", "en"] = Field("system", description="interface language")
+    persona: str = Field("default", min_length=1, description="persona file in resources/personas")
+    allow_external_backends: bool = Field(
+        False, description="let a request leave the machine (off: nothing ever does)"
+    )
+
+
+class PathsSection(_Section):
+    """Where things live. Relative paths are relative to the project root."""
+
+    models_dir: str = Field("models", description="model weights (manifest paths are relative to it)")
+    manifests_dirs: list[str] = Field(
+        default_factory=lambda: ["models/manifests"], description="folders of manifest YAML files"
+    )
+    data_dir: str = Field("", description="history, caches, state; empty: the XDG data dir")
+
+
+class LLMRoleSection(_Section):
+    """One LLM role (seed 18): which manifest and how to sample."""
+
+    id: str = Field(min_length=1, description="manifest id")
+    provider: Literal["local", "external"] = "local"
+    context_length: int = Field(4096, ge=256, le=131072)
+    max_output_tokens: int = Field(512, ge=1, le=32768)
+    temperature: float = Field(0.7, ge=0.0, le=2.0)
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+    n_gpu_layers: int = Field(-1, ge=-1, description="-1: all layers on the GPU when one is present")
+    threads: int = Field(0, ge=0, le=256, description="0: all cores")
+
+
+class LLMSection(_Section):
+    """The LLM roles of seed 3.1."""
+
+    primary: LLMRoleSection
+    lightweight: LLMRoleSection
+    micro: LLMRoleSection | None = None
+    secondary: LLMRoleSection | None = None
+
+
+class EmbeddingSection(_Section):
+    """An embeddings model (seed 4)."""
+
+    id: str = Field(min_length=1)
+    dim: int = Field(384, ge=8, le=8192)
+    quant: str = "q4"
+
+
+class EmbeddingsSection(_Section):
+    """Embedding roles."""
+
+    main: EmbeddingSection
+
+
+class STTSection(_Section):
+    """Speech recognition (faster-whisper)."""
+
+    model: str = Field("faster-whisper-base", min_length=1, description="manifest id")
+    fast_model: str = Field("faster-whisper-tiny-en", description="English-only fast model id")
+    device: Device = "auto"
+    compute_type: Literal["auto", "int8", "float16", "int8_float16", "float32"] = "auto"
+    beam_size: int = Field(1, ge=1, le=10)
+    max_audio_seconds: float = Field(60.0, gt=0, le=600, description="longer input is refused")
+
+
+class VADSection(_Section):
+    """Voice activity detection (Silero)."""
+
+    model: str = Field("silero-vad-v6", min_length=1)
+    threshold: float = Field(0.5, gt=0.0, lt=1.0)
+    min_speech_ms: int = Field(250, ge=0, le=10000)
+    min_silence_ms: int = Field(500, ge=0, le=10000)
+    speech_pad_ms: int = Field(200, ge=0, le=2000)
+
+
+class TTSSection(_Section):
+    """Speech synthesis: one voice per language (seed 6)."""
+
+    en: str = Field("piper-en-us-joe-medium", min_length=1, description="English voice manifest id")
+    ru: str = Field("espeak-ng-ru", min_length=1, description="Russian voice manifest id")
+    speed: float = Field(1.0, ge=0.5, le=2.0)
+
+
+class AudioDevicesSection(_Section):
+    """Sound devices; empty means the system default."""
+
+    input: str = ""
+    output: str = ""
+
+
+class AudioSection(_Section):
+    """Everything audio."""
+
+    stt: STTSection = STTSection()
+    vad: VADSection = VADSection()
+    tts: TTSSection = TTSSection()
+    devices: AudioDevicesSection = AudioDevicesSection()
+
+
+class EmotionSection(_Section):
+    """Emotion classification (seed 5)."""
+
+    model: str = Field(
+        "prototypes", min_length=1, description="'prototypes' (built in, on the embeddings) or a classifier manifest id"
+    )
+    min_confidence: float = Field(0.35, ge=0.0, le=1.0, description="below it, ask the lightweight LLM")
+
+
+class ClassificationSection(_Section):
+    """Classifiers."""
+
+    emotion: EmotionSection = EmotionSection()
+
+
+class SchedulerSection(_Section):
+    """The shared-device scheduler (seed 12)."""
+
+    device: Device = "auto"
+    vram_budget_mb: int = Field(12288, ge=512, le=262144, description="the user's card: 12 GB")
+    ram_budget_mb: int = Field(16384, ge=512, le=1048576)
+    task_timeout_s: float = Field(120.0, gt=0, le=3600)
+
+
+class SovaConfig(_Section):
+    """The whole configuration."""
+
+    app: AppSection = AppSection()
+    paths: PathsSection = PathsSection()
+    llm: LLMSection
+    embeddings: EmbeddingsSection
+    audio: AudioSection = AudioSection()
+    classification: ClassificationSection = ClassificationSection()
+    scheduler: SchedulerSection = SchedulerSection()
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError([f"{path}: file not found"]) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"{path}: not valid TOML: {exc}"], hint="fix the syntax and run `sova config check`") from None
+    except OSError as exc:
+        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+
+
+def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
+    """`override` on top of `base`, recursing into tables."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _has_key(data: Mapping[str, Any], loc: tuple[int | str, ...]) -> bool:
+    node: Any = data
+    for part in loc:
+        if not isinstance(node, Mapping) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def _format_loc(loc: tuple[int | str, ...]) -> str:
+    return ".".join(str(p) for p in loc) or "(top level)"
+
+
+def validate_config(layers: list[tuple[Path, Mapping[str, Any]]]) -> SovaConfig:
+    """Validate the merge of `layers` (lowest first); every problem names its key and file."""
+    merged: dict[str, Any] = {}
+    for _, data in layers:
+        merged = deep_merge(merged, data)
+    try:
+        return SovaConfig.model_validate(merged)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = tuple(err["loc"])
+            source = next((str(p) for p, d in reversed(layers) if _has_key(d, loc)), None)
+            if source is None:  # a missing required key: blame the file that should hold it
+                source = str(layers[-1][0]) if layers else "<config>"
+            if err["type"] == "extra_forbidden":
+                what = "unknown key"
+            else:
+                what = err["msg"]
+                if "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict):
+                    what += f" (got {err['input']!r})"
+            problems.append(f"{source}: {_format_loc(loc)}: {what}")
+        raise ConfigError(problems, hint="fix these keys, then run `sova config check`") from None
+
+
+def load_config(default_file: Path, user_file: Path | None = None) -> SovaConfig:
+    """Load `default_file` and overlay `user_file` when it exists."""
+    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, _read_toml(default_file))]
+    if user_file is not None and user_file.exists():
+        layers.append((user_file, _read_toml(user_file)))
+    return validate_config(layers)
+
+
+def check_config_file(path: Path, default_file: Path) -> SovaConfig:
+    """Validate `path` as a user config on top of the defaults (or alone if it is the default)."""
+    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, _read_toml(default_file))]
+    if path.resolve() != default_file.resolve():
+        layers.append((path, _read_toml(path)))
+    return validate_config(layers)

@@ -1,0 +1,1 @@
+"""Model manifests, the registry, checksums, versions and installation."""

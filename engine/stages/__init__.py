@@ -1,0 +1,1 @@
+"""Pipeline stages: a Protocol per stage (`engine.stages.base`) and one module per backend."""

@@ -1,0 +1,1 @@
+"""stt stage backends."""
