@@ -184,8 +184,16 @@ def add_user_file(provider: ModelProvider, file: Path, *, move: bool = False) ->
             f"{file} has sha256 {actual}, but manifest {manifest.id} expects {manifest.checksum_sha256}",
             hint="this is not the file the manifest describes: download the right one, or fix the manifest",
         )
+    companion = file.with_name(file.name + ".json")  # a Piper voice is the .onnx plus its .onnx.json
+    if manifest.format == "piper" and not companion.exists():
+        raise ModelInstallError(
+            f"{companion} is missing: a Piper voice needs its config beside the .onnx",
+            hint="download both files of the voice into one folder, then add the .onnx",
+        )
     dest = provider.path
     dest.parent.mkdir(parents=True, exist_ok=True)
+    if manifest.format == "piper":
+        shutil.copy2(companion, dest.with_name(dest.name + ".json"))
     if dest.exists() and dest.resolve() != file.resolve():
         shutil.rmtree(dest) if dest.is_dir() else dest.unlink()
     if dest.resolve() != file.resolve():

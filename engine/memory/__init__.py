@@ -1,0 +1,1 @@
+"""Conversation memory: history and state on disk."""

@@ -1,0 +1,1 @@
+"""The conversation pipeline: prompt building, context fitting, sentence splitting and turn running."""

@@ -1,0 +1,329 @@
+"""One turn: the user's audio or text in, a spoken reply out, streamed sentence by sentence.
+
+LLM pieces -> sentence splitter -> TTS per sentence -> audio sink as soon as the first sentence is
+ready, while the LLM keeps writing. An interrupt (barge-in) stops generation and playback at once,
+and the history keeps only what was actually heard.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from engine.audio.resample import to_whisper_input
+from engine.audio.sinks import AudioSink
+from engine.audio.types import Audio
+from engine.config import SovaConfig
+from engine.errors import AudioInputError, NoSpeechError, TurnCancelled
+from engine.memory.history import HistoryStore
+from engine.pipeline.context import fit_messages
+from engine.pipeline.events import (
+    AssistantState,
+    EmotionReady,
+    Event,
+    Notice,
+    ReplyDelta,
+    SentenceSpoken,
+    StateChanged,
+    TranscriptReady,
+    TurnResult,
+)
+from engine.pipeline.prompt import PromptBuilder
+from engine.pipeline.splitter import SentenceSplitter
+from engine.pipeline.stages import LoadedLLM, Stages
+from engine.scheduler.lanes import Lanes
+from engine.stages.base import EmotionResult, SamplingParams, SpokenLanguage, Transcript
+from engine.stages.tts.language import detect_language
+
+log = logging.getLogger(__name__)
+
+MIN_AUDIO_S = 0.3
+HISTORY_MESSAGES = 20
+_END = object()  # end of the LLM stream in the piece queue
+
+
+@dataclass(frozen=True)
+class TextInput:
+    """A typed question."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class AudioInput:
+    """A spoken question; `ended_at` is when the user stopped (key release), perf_counter seconds."""
+
+    audio: Audio
+    ended_at: float = field(default_factory=time.perf_counter)
+
+
+TurnInput = TextInput | AudioInput
+
+
+@dataclass
+class _Spoken:
+    """Sentences handed to the sink, with their audio length, to tell what was heard."""
+
+    sentences: list[tuple[str, float]] = field(default_factory=list)
+
+    def heard(self, seconds_played: float) -> str:
+        out, total = [], 0.0
+        for text, duration in self.sentences:
+            total += duration
+            if total > seconds_played + 0.05:
+                break
+            out.append(text)
+        return " ".join(out)
+
+
+class TurnRunner:
+    """Runs turns against loaded stages; emits events through `emit` (called on the loop thread)."""
+
+    def __init__(
+        self,
+        stages: Stages,
+        config: SovaConfig,
+        history: HistoryStore,
+        prompts: PromptBuilder,
+        lanes: Lanes,
+        emit: Callable[[Event], None],
+    ) -> None:
+        self.stages = stages
+        self.config = config
+        self.history = history
+        self.prompts = prompts
+        self.lanes = lanes
+        self.emit = emit
+
+    # -- recognition -----------------------------------------------------------------------------
+
+    def _check_audio(self, audio: Audio) -> Audio:
+        if audio.samples.size == 0:
+            raise AudioInputError("the recording is empty", hint="hold the key while you speak")
+        if audio.duration_s < MIN_AUDIO_S:
+            raise AudioInputError(
+                f"the recording is too short ({audio.duration_s:.2f} s)", hint="hold the key a little longer while you speak"
+            )
+        cap = self.config.audio.stt.max_audio_seconds
+        if audio.duration_s > cap:
+            raise AudioInputError(
+                f"the recording is {audio.duration_s:.0f} s long; the limit is {cap:.0f} s",
+                hint="speak a shorter question, or raise [audio.stt] max_audio_seconds in your config",
+            )
+        return to_whisper_input(audio)
+
+    def _recognize(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
+        """VAD then STT (runs on the stt lane)."""
+        vad_cfg = self.config.audio.vad
+        segments = self.stages.vad.speech_segments(audio, vad_cfg)
+        if not segments:
+            raise NoSpeechError("no speech was found in the recording", hint="check the microphone and speak closer to it")
+        start = int(segments[0].start_s * audio.sample_rate)
+        end = int(segments[-1].end_s * audio.sample_rate)
+        speech = Audio(audio.samples[start:end], audio.sample_rate)
+        transcript = self.stages.stt.transcribe(speech, language)
+        if not transcript.text.strip():
+            raise NoSpeechError("no words could be recognised", hint="speak more clearly, or type the question")
+        return transcript
+
+    def _language(self, override: str | None, detected: str | None) -> SpokenLanguage | None:
+        wanted = override or self.config.app.language
+        if wanted in ("ru", "en"):
+            return wanted  # type: ignore[return-value]
+        return detected if detected in ("ru", "en") else None  # type: ignore[return-value]
+
+    # -- the turn --------------------------------------------------------------------------------
+
+    async def run(
+        self,
+        turn_id: int,
+        turn_input: TurnInput,
+        sink: AudioSink,
+        cancel: threading.Event,
+        *,
+        language: str | None = None,
+        llm: LoadedLLM | None = None,
+    ) -> TurnResult:
+        """Run one turn to the end (or to the interrupt); the caller turns errors into events."""
+        timings: dict[str, float] = {}
+        notices: list[str] = []
+        models: dict[str, str] = {}
+        llm = llm or self.stages.llm
+        audio: Audio | None = None
+
+        if isinstance(turn_input, AudioInput):
+            t0 = turn_input.ended_at
+            self.emit(StateChanged(AssistantState.TRANSCRIBING))
+            audio = self._check_audio(turn_input.audio)
+            forced = self._language(language, None)
+            t = time.perf_counter()
+            transcript = await self.lanes.run("stt", self._recognize, audio, forced)
+            timings["stt_ms"] = _ms(time.perf_counter() - t)
+            models["stt"] = transcript.model_id
+        else:
+            t0 = time.perf_counter()
+            text = turn_input.text.strip()
+            if not text:
+                raise AudioInputError("the question is empty", hint="type a question, or hold the key and speak")
+            lang = self._language(language, detect_language(text)) or "en"
+            transcript = Transcript(text, lang, 1.0, 0.0, "typed")
+        self.emit(TranscriptReady(turn_id, transcript))
+        lang = self._language(language, transcript.language) or transcript.language
+        if cancel.is_set():
+            raise TurnCancelled("interrupted")
+
+        # the user's words are on disk before anything else can fail
+        history = self.history.chat_history(HISTORY_MESSAGES)
+        recent_replies = [m.content for m in history if m.role == "assistant"][-3:]
+        user_msg_meta: dict[str, object] = {"turn": turn_id, "language": lang}
+        self.history.add("user", transcript.text, meta=user_msg_meta)
+
+        self.emit(StateChanged(AssistantState.THINKING))
+        emotion = await self._emotion(transcript.text, audio, timings)
+        if emotion is not None:
+            self.emit(EmotionReady(turn_id, emotion))
+            self.history.save_state("emotion", asdict(emotion))
+
+        prompt = self.prompts.build(history, transcript.text, emotion=emotion, language=lang, recent_replies=recent_replies)
+        settings = llm.settings
+        budget = llm.model.context_length - settings.max_output_tokens
+        fitted = fit_messages(prompt.messages, llm.model.count_tokens, budget)
+        if fitted.dropped_turns:
+            notices.append(f"the conversation is longer than the model's context: left out the {fitted.dropped_turns} oldest turn(s)")
+        if fitted.truncated:
+            notices.append("the question was too long for the model's context and was shortened")
+        for n in notices:
+            self.emit(Notice(n))
+        models["llm"] = llm.model.model_id
+        params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_output_tokens)
+
+        reply, spoken, voices, interrupted = await self._generate_and_speak(
+            turn_id, fitted.messages, params, lang, sink, cancel, t0, timings, llm
+        )
+        models["tts"] = ",".join(dict.fromkeys(voices)) if voices else ""
+        timings["total_ms"] = _ms(time.perf_counter() - t0)
+        heard = spoken.heard(sink.seconds_played) if interrupted else reply
+        self.history.add(
+            "assistant",
+            heard,
+            complete=not interrupted,
+            meta={"turn": turn_id, "models": models, "template_version": prompt.template_version, "full_reply": reply},
+        )
+        return TurnResult(
+            turn_id=turn_id,
+            transcript=transcript.text,
+            language=lang,
+            emotion=emotion,
+            reply_text=reply,
+            spoken_text=heard,
+            interrupted=interrupted,
+            models=models,
+            timings_ms=timings,
+            template_version=prompt.template_version,
+            notices=tuple(notices),
+        )
+
+    async def _emotion(self, text: str, audio: Audio | None, timings: dict[str, float]) -> EmotionResult | None:
+        classifier = self.stages.emotion
+        if classifier is None:
+            return None
+        t = time.perf_counter()
+        # the LLM lane: a low-confidence result asks the lightweight LLM, which only that lane may use
+        result = await self.lanes.run("llm", classifier.classify, text, audio)
+        timings["emotion_ms"] = _ms(time.perf_counter() - t)
+        return result
+
+    async def _generate_and_speak(
+        self,
+        turn_id: int,
+        messages: tuple[object, ...] | list[object],
+        params: SamplingParams,
+        lang: SpokenLanguage,
+        sink: AudioSink,
+        cancel: threading.Event,
+        t0: float,
+        timings: dict[str, float],
+        llm: LoadedLLM,
+    ) -> tuple[str, _Spoken, list[str], bool]:
+        loop = asyncio.get_running_loop()
+        pieces: asyncio.Queue[object] = asyncio.Queue()
+        sentences: asyncio.Queue[str | None] = asyncio.Queue()
+        spoken = _Spoken()
+        voices: list[str] = []
+        t_llm = time.perf_counter()
+
+        def produce() -> None:
+            try:
+                for piece in llm.model.stream_chat(messages, params, cancel):  # type: ignore[arg-type]
+                    loop.call_soon_threadsafe(pieces.put_nowait, piece)
+            except BaseException as exc:  # handed to the loop, raised there
+                loop.call_soon_threadsafe(pieces.put_nowait, exc)
+            finally:
+                loop.call_soon_threadsafe(pieces.put_nowait, _END)
+
+        async def speak() -> None:
+            first = True
+            while (sentence := await sentences.get()) is not None:
+                if cancel.is_set():
+                    continue
+                t = time.perf_counter()
+                voice_lang, voice = self.stages.tts.voice_for(sentence, lang)
+                audio = await self.lanes.run("tts", voice.synthesize, sentence)
+                if first:
+                    timings["tts_first_audio_ms"] = _ms(time.perf_counter() - t)
+                if cancel.is_set() or audio.samples.size == 0:
+                    continue
+                if first:
+                    self.emit(StateChanged(AssistantState.SPEAKING))
+                    first = False
+                sink.play(audio)
+                spoken.sentences.append((sentence, audio.duration_s))
+                voices.append(voice.model_id)
+                self.emit(SentenceSpoken(turn_id, sentence, voice_lang, voice.model_id))
+
+        speaker = asyncio.create_task(speak())
+        producer = self.lanes.submit("llm", produce)
+        splitter = SentenceSplitter()
+        reply_parts: list[str] = []
+        error: BaseException | None = None
+        try:
+            while (item := await pieces.get()) is not _END:
+                if isinstance(item, BaseException):
+                    error = item
+                    continue
+                piece = str(item)
+                if not reply_parts:
+                    timings["llm_first_token_ms"] = _ms(time.perf_counter() - t_llm)
+                reply_parts.append(piece)
+                self.emit(ReplyDelta(turn_id, piece))
+                for sentence in splitter.push(piece):
+                    if "first_sentence_ms" not in timings:
+                        timings["first_sentence_ms"] = _ms(time.perf_counter() - t0)
+                    sentences.put_nowait(sentence)
+            rest = splitter.flush()
+            if rest:
+                timings.setdefault("first_sentence_ms", _ms(time.perf_counter() - t0))
+                sentences.put_nowait(rest)
+            timings["llm_ms"] = _ms(time.perf_counter() - t_llm)
+        finally:
+            sentences.put_nowait(None)
+            await producer
+            await speaker
+        if error is not None:
+            raise error
+        if not cancel.is_set():
+            await asyncio.to_thread(sink.drain)
+        if sink.first_audio_at is not None:
+            timings["v2v_ms"] = _ms(sink.first_audio_at - t0)
+        interrupted = cancel.is_set()
+        if interrupted:
+            sink.stop()
+        return "".join(reply_parts).strip(), spoken, voices, interrupted
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000.0, 1)

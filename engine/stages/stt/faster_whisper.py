@@ -1,0 +1,172 @@
+"""Speech recognition with faster-whisper (CTranslate2), restricted to Russian and English.
+
+Settings measured on this project's machines (STACK.md): a single temperature of 0 (the default
+fallback ladder turned short clips into slow garbage), our own VAD (Whisper's is off), no
+conditioning on previous text, and the language either given or chosen between ru and en only.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+from engine.audio.resample import to_whisper_input
+from engine.audio.types import Audio
+from engine.errors import AudioInputError, ModelUnavailableError, SovaError, StageError
+from engine.registry.registry import ModelProvider
+from engine.stages.base import SpokenLanguage, Transcript
+from engine.stages.stt.cache import TranscriptCache
+
+log = logging.getLogger(__name__)
+
+_LANGUAGES: tuple[SpokenLanguage, ...] = ("ru", "en")
+
+
+def resolve_device(device: str, cuda_devices: int) -> str:
+    """'auto' -> 'cuda' when a CUDA device exists, else 'cpu'; explicit choices are kept."""
+    if device == "auto":
+        return "cuda" if cuda_devices > 0 else "cpu"
+    return device
+
+
+def resolve_compute_type(compute_type: str, device: str) -> str:
+    """'auto' -> float16 on CUDA, int8 on the CPU; explicit choices are kept."""
+    if compute_type == "auto":
+        return "float16" if device == "cuda" else "int8"
+    return compute_type
+
+
+def pick_language(probabilities: Mapping[str, float]) -> tuple[SpokenLanguage, float]:
+    """The more likely of ru and en, with its probability (en when neither is listed)."""
+    best: SpokenLanguage = max(_LANGUAGES, key=lambda lang: probabilities.get(lang, 0.0))
+    return best, float(probabilities.get(best, 0.0))
+
+
+class WhisperRecognizer:
+    """A loaded Whisper model; `transcribe` blocks (run it in an executor lane)."""
+
+    def __init__(
+        self,
+        model: Any,
+        *,
+        model_id: str,
+        english_only: bool,
+        beam_size: int = 1,
+        max_audio_seconds: float | None = None,
+        cache: TranscriptCache | None = None,
+    ) -> None:
+        self._model = model
+        self.model_id = model_id
+        self.english_only = english_only
+        self.beam_size = beam_size
+        self.max_audio_seconds = max_audio_seconds
+        self.cache = cache
+
+    def detect_language(self, audio: Audio) -> tuple[SpokenLanguage, float]:
+        """ru or en, whichever Whisper finds likelier, and Whisper's probability for it."""
+        if self.english_only:
+            return "en", 1.0
+        samples = to_whisper_input(audio).samples
+        try:
+            _, _, all_probs = self._model.detect_language(audio=samples)
+        except Exception as exc:
+            raise StageError("stt", f"language detection failed: {exc}") from exc
+        return pick_language(dict(all_probs))
+
+    def transcribe(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
+        """Text of `audio` in `language` (None: the likelier of ru/en); "" when nothing was said."""
+        if self.max_audio_seconds is not None and audio.duration_s > self.max_audio_seconds:
+            raise AudioInputError(
+                f"the recording is {audio.duration_s:.1f} s long; the limit is {self.max_audio_seconds:g} s",
+                code="audio_too_long",
+                hint="speak in shorter turns, or raise `[audio.stt] max_audio_seconds` in your config.toml",
+            )
+        pcm = to_whisper_input(audio)
+        if self.english_only:
+            if language not in (None, "en"):
+                log.warning("%s understands English only; transcribing as English", self.model_id)
+            language = "en"
+        if self.cache is not None:
+            hit = self.cache.get(self.model_id, language, pcm)
+            if hit is not None:
+                return hit
+        if len(pcm.samples) == 0:
+            return Transcript("", language or "en", 0.0, 0.0, self.model_id)
+        try:
+            result = self._run(pcm, language)
+        except SovaError:
+            raise
+        except Exception as exc:
+            raise StageError("stt", f"recognition failed: {exc}") from exc
+        if self.cache is not None:
+            self.cache.put(language, pcm, result)
+        return result
+
+    def _run(self, pcm: Audio, language: SpokenLanguage | None) -> Transcript:
+        if language is None:
+            chosen, probability = self.detect_language(pcm)
+        else:
+            chosen, probability = language, 1.0
+        segments, _info = self._model.transcribe(
+            np.ascontiguousarray(pcm.samples),
+            language=chosen,
+            task="transcribe",
+            beam_size=self.beam_size,
+            temperature=0.0,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            without_timestamps=True,
+        )
+        # the generator is lazy: decoding happens here, inside the caller's executor lane
+        text = "".join(segment.text for segment in segments).strip()
+        return Transcript(text, chosen, probability, pcm.duration_s, self.model_id)
+
+    def close(self) -> None:
+        """Release the model (and the cache's database)."""
+        self._model = None
+        if self.cache is not None:
+            self.cache.close()
+
+
+def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRecognizer:
+    """Load the CTranslate2 model folder at `provider.path`.
+
+    Options: device ("auto"/"cpu"/"cuda"), compute_type ("auto" or a CTranslate2 type), threads
+    (0: the library's default), beam_size, max_audio_seconds, cache (a TranscriptCache).
+    """
+    import ctranslate2
+    from faster_whisper import WhisperModel
+
+    device = resolve_device(str(options.get("device", "auto")), ctranslate2.get_cuda_device_count())
+    compute_type = resolve_compute_type(str(options.get("compute_type", "auto")), device)
+    try:
+        model = WhisperModel(
+            str(provider.path),
+            device=device,
+            compute_type=compute_type,
+            cpu_threads=int(options.get("threads", 0)),
+            local_files_only=True,
+        )
+    except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError for bad files and devices
+        hint = (
+            "set `[audio.stt] device = \"cpu\"` in your config.toml"
+            if device == "cuda"
+            else "reinstall it with `sova models install-defaults` or `sova models verify`"
+        )
+        raise ModelUnavailableError(
+            f"cannot load {provider.manifest.id} from {provider.path} ({device}, {compute_type}): {exc}", hint=hint
+        ) from exc
+    english_only = list(provider.manifest.languages) == ["en"] or not model.model.is_multilingual
+    max_seconds = options.get("max_audio_seconds")
+    cache = options.get("cache")
+    return WhisperRecognizer(
+        model,
+        model_id=provider.manifest.id,
+        english_only=english_only,
+        beam_size=int(options.get("beam_size", 1)),
+        max_audio_seconds=float(max_seconds) if max_seconds is not None else None,
+        cache=cache if isinstance(cache, TranscriptCache) else None,
+    )
