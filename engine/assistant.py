@@ -41,9 +41,7 @@ class Assistant:
         self.data_dir = data_dir
         self.lanes = Lanes()
         self.history = HistoryStore(data_dir / "history.sqlite3")
-        self.prompts = PromptBuilder(
-            resources / "prompts" / "chat.md", resources / "personas" / f"{config.app.persona}.md"
-        )
+        self.prompts = PromptBuilder.from_resources(config.app.persona, resources)
         self._listeners: list[Listener] = []
         self._turn_ids = itertools.count(1)
         self._turn_lock = asyncio.Lock()

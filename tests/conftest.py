@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tomllib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from engine.config import SovaConfig, validate_config
 from engine.registry.registry import ModelProvider, Registry
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,3 +38,23 @@ def installed(registry: Registry):  # type: ignore[no-untyped-def]
         return provider
 
     return get
+
+
+def make_config(overrides: dict[str, Any] | None = None) -> SovaConfig:
+    """The repo defaults with `overrides` (a nested dict shaped like config.toml) on top."""
+    default = ROOT / "config.toml"
+    with default.open("rb") as fh:
+        layers: list[tuple[Path, dict[str, Any]]] = [(default, tomllib.load(fh))]
+    if overrides:
+        layers.append((Path("<test overrides>"), overrides))
+    return validate_config(layers)
+
+
+#: a fast configuration for tests that run whole turns: the 0.5B model as primary, short replies
+FAST_LLM: dict[str, Any] = {
+    "llm": {
+        "primary": {"id": "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0", "max_output_tokens": 48, "temperature": 0.0, "context_length": 2048},
+        "lightweight": {"max_output_tokens": 48, "context_length": 2048},
+    },
+    "classification": {"emotion": {"min_confidence": 0.0}},
+}

@@ -6,12 +6,12 @@ The UI bridge, the terminal and the tests all consume these; nothing passes dict
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 from engine.stages.base import EmotionResult, Transcript
 
 
-class AssistantState(str, Enum):
+class AssistantState(StrEnum):
     """What the assistant is doing (the UI's state indicator)."""
 
     IDLE = "idle"
@@ -55,6 +55,14 @@ class EmotionReady:
 @dataclass(frozen=True)
 class ReplyDelta:
     """More reply text, as the LLM writes it."""
+
+    turn_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class SentenceReady:
+    """The splitter completed a reply sentence; it goes to speech synthesis now."""
 
     turn_id: int
     text: str
@@ -116,5 +124,14 @@ class TurnFinished:
 
 
 Event = (
-    StateChanged | TurnStarted | TranscriptReady | EmotionReady | ReplyDelta | SentenceSpoken | Notice | TurnFailed | TurnFinished
+    StateChanged
+    | TurnStarted
+    | TranscriptReady
+    | EmotionReady
+    | ReplyDelta
+    | SentenceReady
+    | SentenceSpoken
+    | Notice
+    | TurnFailed
+    | TurnFinished
 )

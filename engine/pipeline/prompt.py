@@ -203,9 +203,9 @@ def repetition_note(recent_replies: Sequence[str], *, max_phrases: int = 3, long
     """Return an instruction against repeated openings and phrases of `recent_replies` ("" if none).
 
     Openings: the first word shared by two or more replies, or the first two words when the first
-    is a function word ("Of course"). Phrases: word n-grams (2..`longest` words, not all function
-    words) found in two or more replies (after their reported opening), longest first, skipping
-    any that overlaps one already chosen.
+    is a function word and the second is not ("Of course"). Phrases: word n-grams (2..`longest`
+    words, not all function words) found in two or more replies (after their reported opening),
+    longest first, skipping any that overlaps one already chosen.
     """
     tokens = [_WORD.findall(r) for r in recent_replies if r.strip()]
     lowered = [[w.lower() for w in ws] for ws in tokens]
@@ -222,7 +222,7 @@ def repetition_note(recent_replies: Sequence[str], *, max_phrases: int = 3, long
         # a repeated first word covers every opening it starts; a function word needs its second word
         if low and low[0] not in STOPWORDS and starts1[low[0]] >= 2:
             key: tuple[str, ...] = (low[0],)
-        elif len(low) >= 2 and starts2[tuple(low[:2])] >= 2:
+        elif len(low) >= 2 and starts2[tuple(low[:2])] >= 2 and low[1] not in STOPWORDS:
             key = tuple(low[:2])
         else:
             continue

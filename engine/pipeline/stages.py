@@ -138,20 +138,11 @@ def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], n
 def _build_emotion(
     config: SovaConfig, registry: Registry, llm: LanguageModel, notices: list[str]
 ) -> EmotionClassifier | None:
-    from engine.stages.emotion.classifier import EmotionStage
+    from engine.stages.emotion.classifier import build_emotion_stage
 
-    settings = config.classification.emotion
     try:
         _, embedder = _load_first(registry, [config.embeddings.main.id], {"threads": _threads()}, "embeddings", notices)
-        text_classifier = None
-        if settings.model != "prototypes":
-            _, text_classifier = _load_first(registry, [settings.model], {}, "emotion classifier", notices)
-        return EmotionStage(
-            embedder=embedder,
-            text_classifier=text_classifier,
-            llm=llm,
-            min_confidence=settings.min_confidence,
-        )
+        return build_emotion_stage(config.classification.emotion, registry, embedder=embedder, llm=llm)
     except ModelUnavailableError as exc:
         notices.append(f"emotion recognition is off: {exc.message}")
         return None

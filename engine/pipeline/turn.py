@@ -27,6 +27,7 @@ from engine.pipeline.events import (
     Event,
     Notice,
     ReplyDelta,
+    SentenceReady,
     SentenceSpoken,
     StateChanged,
     TranscriptReady,
@@ -38,6 +39,7 @@ from engine.pipeline.stages import LoadedLLM, Stages
 from engine.scheduler.lanes import Lanes
 from engine.stages.base import EmotionResult, SamplingParams, SpokenLanguage, Transcript
 from engine.stages.tts.language import detect_language
+from engine.stages.vad.segmenter import VadParams
 
 log = logging.getLogger(__name__)
 
@@ -118,8 +120,9 @@ class TurnRunner:
 
     def _recognize(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
         """VAD then STT (runs on the stt lane)."""
-        vad_cfg = self.config.audio.vad
-        segments = self.stages.vad.speech_segments(audio, vad_cfg)
+        v = self.config.audio.vad
+        params = VadParams(v.threshold, v.min_speech_ms, v.min_silence_ms, v.speech_pad_ms)
+        segments = self.stages.vad.speech_segments(audio, params)
         if not segments:
             raise NoSpeechError("no speech was found in the recording", hint="check the microphone and speak closer to it")
         start = int(segments[0].start_s * audio.sample_rate)
@@ -303,10 +306,12 @@ class TurnRunner:
                 for sentence in splitter.push(piece):
                     if "first_sentence_ms" not in timings:
                         timings["first_sentence_ms"] = _ms(time.perf_counter() - t0)
+                    self.emit(SentenceReady(turn_id, sentence))
                     sentences.put_nowait(sentence)
             rest = splitter.flush()
             if rest:
                 timings.setdefault("first_sentence_ms", _ms(time.perf_counter() - t0))
+                self.emit(SentenceReady(turn_id, rest))
                 sentences.put_nowait(rest)
             timings["llm_ms"] = _ms(time.perf_counter() - t_llm)
         finally:

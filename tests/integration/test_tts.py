@@ -199,7 +199,7 @@ def test_broken_voices_raise_errors_that_say_what_to_do(tmp_path: Path) -> None:
     (tmp_path / "broken.onnx.json").write_text((ROOT / "models/piper/en_US-joe-medium.onnx.json").read_text())
     with pytest.raises(StageError, match="cannot load Piper voice"):
         piper.load_model(_provider_at(model, "broken"), {})
-    with pytest.raises(ModelUnavailableError, match="onnx.json"):
+    with pytest.raises(ModelUnavailableError, match=r"missing\.onnx\.json"):
         piper.load_model(_provider_at(tmp_path / "missing.onnx", "missing"), {})
     with pytest.raises(ModelUnavailableError, match="not an eSpeak NG data folder"):
         espeak.load_model(_provider_at(tmp_path, "no-data"), {})

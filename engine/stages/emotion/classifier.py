@@ -49,22 +49,21 @@ class EmotionStage:
         words: int | None = None,
         cancel: threading.Event | None = None,
     ) -> EmotionResult:
-        """The emotion of an utterance: `text` is its transcript, `audio` its recording (optional).
+        """Classify an utterance: `text` is its transcript, `audio` its recording (optional).
 
         `words` is the transcript's word count for the speaking rate (default: counted from `text`).
         """
         result = self.text_classifier.classify(text)
         if result.confidence < self.min_confidence and self.llm is not None and text.strip():
-            result = prefer_llm(result, self._ask_llm(text, cancel))
+            result = prefer_llm(result, self._ask_llm(self.llm, text, cancel))
         if self.use_voice and audio is not None and len(audio.samples) > 0:
             count = words if words is not None else len(text.split())
             result = fuse(result, voice_arousal(voice_features(audio, count or None)))
         return result
 
-    def _ask_llm(self, text: str, cancel: threading.Event | None) -> EmotionResult | None:
-        assert self.llm is not None
+    def _ask_llm(self, llm: LanguageModel, text: str, cancel: threading.Event | None) -> EmotionResult | None:
         try:
-            return classify_with_llm(self.llm, text, self._label_values, cancel)
+            return classify_with_llm(llm, text, self._label_values, cancel)
         except SovaError as exc:
             # the emotion only tunes the reply's tone: a failed fallback must not fail the turn
             log.warning("emotion: LLM fallback failed, keeping the text result: %s", exc)
@@ -79,7 +78,7 @@ def build_emotion_stage(
     llm: LanguageModel | None = None,
     options: Mapping[str, Any] | None = None,
 ) -> EmotionStage:
-    """The stage `[classification.emotion]` asks for: the built-in prototypes or a classifier manifest.
+    """Build the stage `[classification.emotion]` asks for: the built-in prototypes or a classifier.
 
     `embedder` is required for the prototypes; `llm` (the lightweight model) enables the fallback;
     `options` go to a classifier model's loader (device, threads).
@@ -96,7 +95,8 @@ def build_emotion_stage(
         provider = registry.get(section.model)
         if provider.manifest.kind != "classifier":
             raise ModelUnavailableError(
-                f"[classification.emotion] model {section.model!r} is a {provider.manifest.kind} model, not a classifier",
+                f"[classification.emotion] model {section.model!r} is a {provider.manifest.kind} model, "
+                "not a classifier",
                 hint=f"use {PROTOTYPES!r} or the id of a manifest with kind: classifier",
             )
         text_classifier = provider.load(**dict(options or {}))

@@ -35,7 +35,7 @@ def prefer_llm(text: EmotionResult, llm: EmotionResult | None) -> EmotionResult:
 
 
 def _voice_label(valence: float, arousal: float) -> str:
-    """The basic label a strongly aroused (or calm) voice suggests, given the text's valence."""
+    """Pick the basic label a strongly aroused (or calm) voice suggests, given the text's valence."""
     if arousal > 0:
         if valence <= -VALENCE_SIDE:
             return "anger"

@@ -45,7 +45,7 @@ def _default_values(path: str) -> dict[str, tuple[float, float]]:
 
 
 def label_schema(labels: Sequence[str]) -> dict[str, object]:
-    """The JSON schema the reply is constrained to: one label out of `labels`."""
+    """Return the JSON schema the reply is constrained to: one label out of `labels`."""
     return {
         "type": "object",
         "properties": {"label": {"type": "string", "enum": list(labels)}},
@@ -54,7 +54,7 @@ def label_schema(labels: Sequence[str]) -> dict[str, object]:
 
 
 def build_messages(text: str, labels: Sequence[str]) -> list[ChatMessage]:
-    """The few-shot chat: system rules, example exchanges (RU and EN), then `text`."""
+    """Build the few-shot chat: system rules, example exchanges (RU and EN), then `text`."""
     messages = [ChatMessage("system", SYSTEM_PROMPT.format(labels=", ".join(labels)))]
     for example, label in FEW_SHOT:
         if label in labels:
@@ -65,7 +65,7 @@ def build_messages(text: str, labels: Sequence[str]) -> list[ChatMessage]:
 
 
 def parse_label(reply: str, labels: Sequence[str]) -> str | None:
-    """The label in the model's reply, or None when the reply is not JSON with a known label."""
+    """Return the label in the model's reply, or None when it is not JSON with a known label."""
     candidates = [reply.strip(), *(m.group(0) for m in _JSON_OBJECT.finditer(reply))]
     for candidate in candidates:
         try:

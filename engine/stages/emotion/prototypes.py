@@ -116,7 +116,7 @@ def load_prototypes(path: Path = DEFAULT_PROTOTYPES) -> PrototypeSet:
 
 
 def load_labels(path: Path = DEFAULT_PROTOTYPES) -> dict[str, EmotionLabel]:
-    """The labels of a prototypes file (name -> valence, arousal, examples)."""
+    """Read the labels of a prototypes file (name -> valence, arousal, examples)."""
     return dict(load_prototypes(path).labels)
 
 
@@ -144,7 +144,7 @@ def softmax(scores: FloatArray, temperature: float) -> FloatArray:
 
 
 def fit_temperature(scores: FloatArray, targets: npt.NDArray[np.intp]) -> float:
-    """The softmax temperature (from TEMPERATURE_GRID) that minimises the NLL of `targets`."""
+    """Return the softmax temperature (from TEMPERATURE_GRID) that minimises the NLL of `targets`."""
     rows = np.arange(len(targets))
     best_t, best_nll = float(TEMPERATURE_GRID[-1]), np.inf
     for t in TEMPERATURE_GRID:
@@ -208,7 +208,7 @@ class PrototypeEmotionClassifier:
         return softmax(self._scores(texts), self.temperature)
 
     def result_from(self, probs: FloatArray) -> EmotionResult:
-        """The EmotionResult for one row of label probabilities."""
+        """Turn one row of label probabilities into an EmotionResult."""
         best = int(np.argmax(probs))
         return EmotionResult(
             label=self.names[best],
@@ -219,7 +219,7 @@ class PrototypeEmotionClassifier:
         )
 
     def classify(self, text: str, audio: Audio | None = None) -> EmotionResult:
-        """The emotion of `text` (`audio` is ignored: voice cues are fused by the emotion stage)."""
+        """Classify `text` (`audio` is ignored: voice cues are fused by the emotion stage)."""
         if not text.strip():  # nothing to judge: the most neutral label, with no confidence
             calm = min(self.names, key=lambda n: abs(self.labels[n].valence) + abs(self.labels[n].arousal))
             return EmotionResult(calm, 0.0, 0.0, 0.0, "text")

@@ -35,8 +35,24 @@ LABEL_VALUES: dict[str, tuple[float, float]] = {
 LABEL_ALIASES: dict[str, str] = {
     **{name: name for name in LABEL_VALUES},
     **dict.fromkeys(
-        ["happy", "happiness", "love", "amusement", "excitement", "optimism", "gratitude", "pride",
-         "relief", "admiration", "approval", "caring", "desire", "enthusiasm", "радость", "joyful"],
+        [
+            "happy",
+            "happiness",
+            "love",
+            "amusement",
+            "excitement",
+            "optimism",
+            "gratitude",
+            "pride",
+            "relief",
+            "admiration",
+            "approval",
+            "caring",
+            "desire",
+            "enthusiasm",
+            "радость",
+            "joyful",
+        ],
         "joy",
     ),
     **dict.fromkeys(
@@ -109,7 +125,7 @@ class TransformersEmotionClassifier:
         return out
 
     def classify(self, text: str, audio: Audio | None = None) -> EmotionResult:
-        """The emotion of `text` (`audio` is ignored: voice cues are fused by the emotion stage)."""
+        """Classify `text` (`audio` is ignored: voice cues are fused by the emotion stage)."""
         if not text.strip():
             return EmotionResult("neutral", 0.0, 0.0, 0.0, "classifier")
         try:
@@ -141,7 +157,7 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> Transform
     if not (path / "config.json").is_file():
         raise ModelUnavailableError(
             f"model {provider.manifest.id}: {path} is not a transformers model folder (no config.json)",
-            hint=f"put the downloaded classifier folder there, or `sova models add FOLDER --manifest {provider.manifest.id}`",
+            hint=f"put the classifier folder there, or `sova models add FOLDER --manifest {provider.manifest.id}`",
         )
     torch, auto_tokenizer, auto_model = _import_backend()
     device = str(options.get("device") or "auto")

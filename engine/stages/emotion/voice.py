@@ -58,7 +58,8 @@ def _frames(samples: npt.NDArray[np.float64], size: int, hop: int) -> npt.NDArra
         samples = np.pad(samples, (0, size - len(samples)))
     count = 1 + (len(samples) - size) // hop
     index = np.arange(size)[None, :] + hop * np.arange(count)[:, None]
-    return samples[index]
+    framed: npt.NDArray[np.float64] = samples[index]
+    return framed
 
 
 def _frame_pitch(frames: npt.NDArray[np.float64], rate: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:

@@ -116,12 +116,14 @@ def _engine(data_dir: Path) -> _Engine:
 class EspeakSynthesizer:
     """One eSpeak NG voice; implements `SpeechSynthesizer`."""
 
-    def __init__(self, engine: _Engine, model_id: str, voice: str, *, speed: float = 1.0) -> None:
+    def __init__(
+        self, engine: _Engine, model_id: str, voice: str, *, speed: float = 1.0, base_wpm: int = _DEFAULT_WPM
+    ) -> None:
         self._engine = engine
         self.model_id = model_id
         self.voice = voice
         self.sample_rate: int = engine.sample_rate
-        self.words_per_minute = min(_MAX_WPM, max(_MIN_WPM, round(_DEFAULT_WPM * speed)))
+        self.words_per_minute = min(_MAX_WPM, max(_MIN_WPM, round(base_wpm * speed)))
 
     def synthesize(self, text: str) -> Audio:
         """Speak `text` as float32 mono at `sample_rate` (empty Audio for blank text)."""
@@ -141,7 +143,7 @@ class EspeakSynthesizer:
 def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> EspeakSynthesizer:
     """Start eSpeak NG on the data folder at `provider.path` with the manifest's `voice` (default "ru").
 
-    Options: `speed` (1.0 = 175 words per minute).
+    Options: `speed` (1.0 = the manifest's `words_per_minute`, default 175).
     """
     data_dir = Path(provider.path).resolve()
     model_id = provider.manifest.id
@@ -159,4 +161,5 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> EspeakSyn
                 f"{model_id}: eSpeak NG has no voice {voice!r} in {data_dir}",
                 hint="fix `voice` in the manifest's metadata",
             )
-    return EspeakSynthesizer(engine, model_id, voice, speed=speed)
+    base_wpm = int(provider.manifest.metadata.get("words_per_minute", _DEFAULT_WPM))
+    return EspeakSynthesizer(engine, model_id, voice, speed=speed, base_wpm=base_wpm)

@@ -1,0 +1,285 @@
+"""Whole turns through the real pipeline: VAD -> Whisper -> emotion -> LLM -> TTS, with the default models."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from engine.assistant import Assistant
+from engine.audio.io import read_audio
+from engine.audio.resample import to_whisper_input
+from engine.audio.sinks import WavFileSink
+from engine.audio.types import Audio
+from engine.errors import AudioInputError, NoSpeechError
+from engine.memory.history import HistoryStore
+from engine.pipeline.events import Event, Notice, ReplyDelta, SentenceSpoken, StateChanged, TurnFailed
+from engine.pipeline.turn import AudioInput
+from engine.registry.registry import Registry
+from tests.conftest import DATA, FAST_LLM, ROOT, make_config
+
+pytestmark = pytest.mark.models
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def overlap(expected: str, heard: str, stem: int = 4) -> float:
+    """Share of the expected words heard back (compared by their first `stem` letters)."""
+    want = [w[:stem] for w in words(expected)]
+    got = {w[:stem] for w in words(heard)}
+    return sum(w in got for w in want) / max(1, len(want))
+
+
+class Env:
+    """A started assistant on its own event loop, with the events it emitted."""
+
+    def __init__(self, data_dir: Path, overrides: dict[str, Any]) -> None:
+        self.loop = asyncio.new_event_loop()
+        config = make_config(overrides)
+        registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data_dir / "state")
+        self.assistant = Assistant(config, registry, data_dir)
+        self.events: list[Event] = []
+        self.assistant.add_listener(self.events.append)
+        self.run(self.assistant.start())
+
+    def run(self, coro: Any) -> Any:
+        return self.loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        self.run(self.assistant.close())
+        self.loop.close()
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    e = Env(tmp_path_factory.mktemp("sova-data"), FAST_LLM)
+    yield e
+    e.close()
+
+
+def ask_wav(env: Env, wav: Path, out: Path, language: str | None = None) -> tuple[Any, Audio]:
+    sink = WavFileSink(out)
+    audio = read_audio(wav)
+    result = env.run(env.assistant.ask_audio(AudioInput(audio, time.perf_counter()), sink, language=language))
+    sink.close()
+    return result, read_audio(out)
+
+
+def test_spoken_english_question_gets_a_spoken_answer(env: Env, tmp_path: Path) -> None:
+    result, reply = ask_wav(env, DATA / "en_capital_france.wav", tmp_path / "reply.wav")
+    assert "france" in words(result.transcript)
+    assert result.language == "en"
+    assert "paris" in words(result.reply_text)
+    assert result.emotion is not None and -1 <= result.emotion.valence <= 1
+    assert result.models["stt"] == "faster-whisper-base" and result.models["tts"] == "piper-en-us-joe-medium"
+    assert {"stt_ms", "llm_first_token_ms", "first_sentence_ms", "v2v_ms", "total_ms"} <= set(result.timings_ms)
+    # the reply audio is speech that says the reply text
+    assert reply.duration_s > 0.5
+    heard = env.assistant.stages.stt.transcribe(to_whisper_input(reply), "en")  # type: ignore[union-attr]
+    assert overlap(result.reply_text, heard.text) >= 0.6, (result.reply_text, heard.text)
+
+
+def test_spoken_russian_question_gets_a_russian_spoken_answer(env: Env, tmp_path: Path) -> None:
+    result, reply = ask_wav(env, DATA / "ru_capital_france.wav", tmp_path / "reply.wav", language="ru")
+    assert "франц" in result.transcript.lower()
+    assert re.search("[а-яё]", result.reply_text.lower()), result.reply_text
+    assert result.models["tts"] == "espeak-ng-ru"
+    heard = env.assistant.stages.stt.transcribe(to_whisper_input(reply), "ru")  # type: ignore[union-attr]
+    # eSpeak NG is a formant voice that Whisper base hears poorly ("Франция имеет столицу" comes back,
+    # the rest garbled), so the bar is: Russian words of the reply are heard back. A Piper ru_RU voice
+    # (manifest piper-ru-ru-irina-medium) is the user's way to a clear Russian voice.
+    assert re.search("[а-яё]", heard.text.lower()), heard.text
+    assert overlap(result.reply_text, heard.text, stem=3) >= 0.25, (result.reply_text, heard.text)
+
+
+def test_streaming_speaks_the_first_sentence_before_the_reply_is_finished(env: Env, tmp_path: Path) -> None:
+    env.events.clear()
+    sink = WavFileSink(tmp_path / "r.wav")
+    env.run(env.assistant.ask_text("Tell me a story about a brave owl, in five short sentences.", sink))
+    sink.close()
+    kinds = [type(e).__name__ for e in env.events]
+    first_ready = kinds.index("SentenceReady")
+    assert "ReplyDelta" in kinds[first_ready + 1 :], "the first sentence went to TTS while the LLM was still writing"
+    assert kinds.count("SentenceSpoken") >= 2, "the reply was spoken sentence by sentence"
+    assert [e.state.value for e in env.events if isinstance(e, StateChanged)][-1] == "idle"
+
+
+def test_interrupt_stops_and_history_keeps_only_what_was_spoken(env: Env, tmp_path: Path) -> None:
+    spoken: list[str] = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, SentenceSpoken):
+            spoken.append(event.text)
+            env.assistant.interrupt()  # barge-in right after the first sentence
+
+    env.assistant.add_listener(on_event)
+    try:
+        sink = WavFileSink(tmp_path / "r.wav")
+        result = env.run(env.assistant.ask_text("Tell me a long story about a brave owl, in ten sentences.", sink))
+        sink.close()
+    finally:
+        env.assistant._listeners.remove(on_event)
+    assert result.interrupted
+    assert len(spoken) == 1
+    assert result.spoken_text == spoken[0]
+    last = env.assistant.history.messages()[-1]
+    assert (last.role, last.content, last.complete) == ("assistant", spoken[0], False)
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (lambda p: p.write_bytes(b""), AudioInputError, "empty"),
+        (lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 10), AudioInputError, "not audio Sova can read|could not be decoded"),
+        (lambda p: p.write_text("hello, I am text"), AudioInputError, "not audio Sova can read|could not be decoded"),
+    ],
+)
+def test_unreadable_audio_is_refused_before_anything_runs(tmp_path: Path, make: Any, error: type, message: str) -> None:
+    wav = tmp_path / "in.wav"
+    make(wav)
+    with pytest.raises(error, match=message):
+        read_audio(wav)
+
+
+def _turn_error(env: Env, audio: Audio) -> AudioInputError:
+    before = len(env.assistant.history.messages())
+    env.events.clear()
+    with pytest.raises(AudioInputError) as err:
+        env.run(env.assistant.ask_audio(AudioInput(audio), WavFileSink(Path("/nonexistent/never-written.wav"))))
+    assert len(env.assistant.history.messages()) == before  # nothing half-written
+    assert any(isinstance(e, TurnFailed) and e.code == err.value.code for e in env.events)
+    return err.value
+
+
+def test_silence_is_no_speech(env: Env) -> None:
+    error = _turn_error(env, read_audio(DATA / "silence_2s.wav"))
+    assert isinstance(error, NoSpeechError) and error.hint
+
+
+def test_too_short_and_too_long_audio(env: Env) -> None:
+    assert "too short" in _turn_error(env, Audio(np.zeros(1600, np.float32), 16000)).message
+    long = Audio(np.zeros(16000 * 61, np.float32), 16000)
+    error = _turn_error(env, long)
+    assert "limit is 60 s" in error.message and "max_audio_seconds" in (error.hint or "")
+
+
+def test_stereo_44k_input_is_downmixed_and_resampled(env: Env, tmp_path: Path) -> None:
+    mono = read_audio(DATA / "en_days_week.wav")
+    import soxr
+
+    up = soxr.resample(mono.samples, mono.sample_rate, 44100).astype(np.float32)
+    stereo = tmp_path / "stereo.wav"
+    sf.write(stereo, np.stack([up, up * 0.5], axis=1), 44100)
+    result, _ = ask_wav(env, stereo, tmp_path / "reply.wav", language="en")
+    assert "week" in words(result.transcript)
+
+
+def test_context_overflow_drops_the_oldest_turns_and_says_so(tmp_path: Path) -> None:
+    overrides = {**FAST_LLM, "llm": {**FAST_LLM["llm"], "primary": {**FAST_LLM["llm"]["primary"], "context_length": 512}}}
+    e = Env(tmp_path, overrides)
+    try:
+        for i in range(12):
+            e.assistant.history.add("user", f"Remember fact number {i}: " + "the owl is wise and quiet at night. " * 4)
+            e.assistant.history.add("assistant", f"I will remember fact {i}.")
+        sink = WavFileSink(tmp_path / "r.wav")
+        result = e.run(e.assistant.ask_text("Say hello.", sink))
+        sink.close()
+        assert any("left out" in n for n in result.notices)
+        assert any(isinstance(ev, Notice) and "left out" in ev.message for ev in e.events)
+        assert result.reply_text
+        assert len(e.assistant.history.messages()) == 26  # nothing was deleted from disk
+    finally:
+        e.close()
+
+
+def test_a_missing_model_falls_back_to_the_next_role_and_says_so(tmp_path: Path) -> None:
+    overrides = {**FAST_LLM, "llm": {**FAST_LLM["llm"], "primary": {"id": "phi-3.5-mini-instruct-q4_0-v1.0"}}}
+    e = Env(tmp_path, overrides)
+    try:
+        notices = [ev.message for ev in e.events if isinstance(ev, Notice)]
+        assert any("lightweight" in n and "phi-3.5-mini-instruct-q4_0-v1.0" in n and "not installed" in n for n in notices), notices
+        assert e.assistant.stages is not None and e.assistant.stages.llm.role == "lightweight"
+    finally:
+        e.close()
+
+
+CRASH_SCRIPT = """
+import asyncio, os, sys
+sys.path.insert(0, {root!r})
+from pathlib import Path
+from engine.assistant import Assistant
+from engine.audio.sinks import WavFileSink
+from engine.pipeline.events import SentenceSpoken
+from engine.registry.registry import Registry
+from tests.conftest import FAST_LLM, ROOT, make_config
+
+data = Path(sys.argv[1])
+a = Assistant(make_config(FAST_LLM), Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data / "state"), data)
+a.add_listener(lambda e: os._exit(3) if isinstance(e, SentenceSpoken) else None)  # crash mid-reply
+async def main():
+    await a.start()
+    await a.ask_text("Tell me a long story about a brave owl, in ten sentences.", WavFileSink(data / "r.wav"))
+asyncio.run(main())
+"""
+
+
+def test_a_crash_mid_turn_keeps_the_history_and_the_next_start_restores_it(tmp_path: Path) -> None:
+    store = HistoryStore(tmp_path / "history.sqlite3")
+    store.add("user", "My name is Anna.")
+    store.add("assistant", "Nice to meet you, Anna.")
+    store.close()
+    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT.format(root=str(ROOT)), str(tmp_path)], timeout=600, check=False)
+    assert proc.returncode == 3, "the turn did not reach the first spoken sentence"
+    e = Env(tmp_path, FAST_LLM)
+    try:
+        history = e.assistant.history.chat_history()
+        assert [m.content for m in history] == [
+            "My name is Anna.",
+            "Nice to meet you, Anna.",
+            "Tell me a long story about a brave owl, in ten sentences.",
+        ]
+        sink = WavFileSink(tmp_path / "after.wav")
+        result = e.run(e.assistant.ask_text("What is my name? Answer with the name only.", sink))
+        sink.close()
+        assert "anna" in words(result.reply_text)
+    finally:
+        e.close()
+
+
+def test_llm_runs_while_the_loop_stays_free(env: Env, tmp_path: Path) -> None:
+    """The event loop keeps ticking during a whole turn: nothing blocks it."""
+    ticks = 0
+    stop = threading.Event()
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    async def turn() -> None:
+        task = asyncio.create_task(ticker())
+        sink = WavFileSink(tmp_path / "r.wav")
+        t0 = time.perf_counter()
+        await env.assistant.ask_text("Say hello in one sentence.", sink)
+        elapsed = time.perf_counter() - t0
+        stop.set()
+        await task
+        sink.close()
+        # at least a third of the 10 ms ticks a free loop would have made
+        assert ticks >= elapsed / 0.01 / 3, (ticks, elapsed)
+
+    env.run(turn())
+    assert any(isinstance(e, ReplyDelta) for e in env.events)

@@ -1,0 +1,145 @@
+"""The quick-question popup (from the tray or the menu): type, read the answer, optionally hear it."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
+
+from engine.pipeline.events import TurnResult
+from ui.bridge import EngineBridge, connect_queued
+from ui.widgets.sizing import no_constraint
+
+ORIGIN = "quick"
+
+
+class QuickQuery(QFrame):
+    """A small frameless window with a line edit and the streamed answer."""
+
+    def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
+        flags = Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        super().__init__(parent, flags)
+        self.bridge = bridge
+        self.setObjectName("quickQuery")
+        self.setStyleSheet("QFrame#quickQuery { border: 1px solid #8a8f98; border-radius: 8px; }")
+        self.input = QLineEdit(self)
+        self.input.returnPressed.connect(self.submit)
+        self.speak = QCheckBox(self)
+        self.speak.setChecked(True)
+        self._close = QToolButton(self)
+        self._close.setText("✕")
+        self._close.setAutoRaise(True)
+        self._close.clicked.connect(self.hide)
+        self.answer = QLabel(self)
+        self.answer.setWordWrap(True)
+        self.answer.setTextFormat(Qt.TextFormat.PlainText)
+        self.answer.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.answer.hide()
+        top = QHBoxLayout()
+        top.addWidget(self.input, 1)
+        top.addWidget(self.speak)
+        top.addWidget(self._close)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 10, 10, 10)
+        layout.addLayout(top)
+        layout.addWidget(self.answer)
+        no_constraint(self, 460, 0)
+        self.turn_id: int | None = None
+        self.done = False
+        connect_queued(bridge.turn_started, self._on_turn_started)
+        connect_queued(bridge.reply_delta, self._on_delta)
+        connect_queued(bridge.turn_failed, self._on_failed)
+        connect_queued(bridge.turn_finished, self._on_finished)
+        connect_queued(bridge.error, self._on_error)
+        self.retranslate()
+
+    # -- commands ----------------------------------------------------------------------------------
+
+    def popup(self) -> None:
+        """Show centred near the top of the screen, ready for typing."""
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        self.adjustSize()
+        if screen is not None:
+            area = screen.availableGeometry()
+            self.move(area.center().x() - self.width() // 2, area.top() + area.height() // 4)
+        self.show()
+        self.raise_()
+        self.activateWindow()
+        self.input.setFocus()
+        self.input.selectAll()
+
+    def submit(self) -> None:
+        """Ask the typed question."""
+        text = self.input.text().strip()
+        if not text:
+            return
+        self.turn_id, self.done = None, False
+        self.answer.setText("…")
+        self.answer.show()
+        if self.bridge.ask_text(text, origin=ORIGIN, speak=self.speak.isChecked()) is None:
+            self._show(self.tr("Sova is still loading its models; try again in a moment."))
+
+    def answer_text(self) -> str:
+        """Return the answer shown."""
+        return self.answer.text()
+
+    # -- events ------------------------------------------------------------------------------------
+
+    def _on_turn_started(self, turn_id: int, _source: str, origin: str) -> None:
+        if origin == ORIGIN:
+            self.turn_id = turn_id
+            self.answer.setText("")
+
+    def _on_delta(self, turn_id: int, text: str) -> None:
+        if turn_id == self.turn_id:
+            self._show(self.answer.text() + text)
+
+    def _on_failed(self, turn_id: int, code: str, message: str, hint: str) -> None:
+        if turn_id != self.turn_id:
+            return
+        self.done = True
+        if code == "cancelled":
+            self._show(self.answer.text() + " " + self.tr("(interrupted)"))
+        else:
+            self._show(message + (f"\n{hint}" if hint else ""))
+
+    def _on_finished(self, result: TurnResult) -> None:
+        if result.turn_id == self.turn_id:
+            self.done = True
+            if result.interrupted:
+                self._show(self.answer.text() + " " + self.tr("(interrupted)"))
+            elif not self.answer.text().strip():
+                self._show(result.reply_text)
+
+    def _on_error(self, _code: str, message: str, hint: str) -> None:
+        if self.isVisible() and self.turn_id is None and not self.done:
+            self.done = True
+            self._show(message + (f"\n{hint}" if hint else ""))
+
+    def _show(self, text: str) -> None:
+        self.answer.setText(text)
+        self.answer.show()
+        self.adjustSize()
+
+    # -- Qt ----------------------------------------------------------------------------------------
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Escape hides the popup."""
+        if event.key() == Qt.Key.Key_Escape:
+            self.hide()
+            return
+        super().keyPressEvent(event)
+
+    def retranslate(self) -> None:
+        """Texts in the current language."""
+        self.setWindowTitle(self.tr("Quick question"))
+        self.input.setPlaceholderText(self.tr("Ask Sova… (Enter to send, Esc to close)"))
+        self.speak.setText(self.tr("Speak"))
+        self.speak.setToolTip(self.tr("Also speak the answer aloud"))
+        self._close.setToolTip(self.tr("Close"))
+
+    def changeEvent(self, event: QEvent) -> None:
+        """Re-read the texts when the interface language changes."""
+        if event.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(event)
