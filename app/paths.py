@@ -60,5 +60,5 @@ class AppPaths:
         data = os.environ.get("SOVA_DATA_DIR", "") or config.paths.data_dir
         data_dir = _resolve(data) if data else user_data_path(APP_NAME)
         user_manifests = data_dir / "manifests"  # manifests the user adds without touching the repo
-        manifests = tuple(_resolve(d) for d in config.paths.manifests_dirs) + (user_manifests,)
+        manifests = (*(_resolve(d) for d in config.paths.manifests_dirs), user_manifests)
         return cls(models_dir=_resolve(config.paths.models_dir), manifests_dirs=manifests, data_dir=data_dir)

@@ -18,7 +18,16 @@ from engine.audio.sinks import AudioSink
 from engine.config import SovaConfig
 from engine.errors import SovaError, StageError
 from engine.memory.history import HistoryStore
-from engine.pipeline.events import AssistantState, Event, Notice, StateChanged, TurnFailed, TurnFinished, TurnResult, TurnStarted
+from engine.pipeline.events import (
+    AssistantState,
+    Event,
+    Notice,
+    StateChanged,
+    TurnFailed,
+    TurnFinished,
+    TurnResult,
+    TurnStarted,
+)
 from engine.pipeline.prompt import PromptBuilder
 from engine.pipeline.stages import Stages, build_stages
 from engine.pipeline.turn import AudioInput, TextInput, TurnInput, TurnRunner
@@ -81,7 +90,9 @@ class Assistant:
         async with self._turn_lock:
             pass
         if self.stages is not None:
-            for model in {id(m): m for m in (self.stages.llm.model, self.stages.lightweight.model, self.stages.stt)}.values():
+            for model in {
+                id(m): m for m in (self.stages.llm.model, self.stages.lightweight.model, self.stages.stt)
+            }.values():
                 close = getattr(model, "close", None)
                 if callable(close):
                     await self.lanes.run("aux", close)
@@ -121,7 +132,9 @@ class Assistant:
                 raise
             except Exception as exc:  # the one boundary: an unexpected failure becomes a message
                 log.exception("turn %d failed", turn_id)
-                error = StageError("turn", f"unexpected failure: {exc!r}", hint="the conversation so far is saved; try again")
+                error = StageError(
+                    "turn", f"unexpected failure: {exc!r}", hint="the conversation so far is saved; try again"
+                )
                 self._emit(TurnFailed(turn_id, error.code, error.message, error.hint))
                 raise error from exc
             finally:

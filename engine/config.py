@@ -30,9 +30,7 @@ class AppSection(_Section):
     language: Language = Field("auto", description="spoken language: ru, en, or auto (ru/en only)")
     ui_language: Literal["system", "ru", "en"] = Field("system", description="interface language")
     persona: str = Field("default", min_length=1, description="persona file in resources/personas")
-    allow_external_backends: bool = Field(
-        False, description="let a request leave the machine (off: nothing ever does)"
-    )
+    allow_external_backends: bool = Field(False, description="let a request leave the machine (off: nothing ever does)")
 
 
 class PathsSection(_Section):
@@ -169,7 +167,9 @@ def _read_toml(path: Path) -> dict[str, Any]:
     except FileNotFoundError:
         raise ConfigError([f"{path}: file not found"]) from None
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"], hint="fix the syntax and run `sova config check`") from None
+        raise ConfigError(
+            [f"{path}: not valid TOML: {exc}"], hint="fix the syntax and run `sova config check`"
+        ) from None
     except OSError as exc:
         raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
 

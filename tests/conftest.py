@@ -53,7 +53,12 @@ def make_config(overrides: dict[str, Any] | None = None) -> SovaConfig:
 #: a fast configuration for tests that run whole turns: the 0.5B model as primary, short replies
 FAST_LLM: dict[str, Any] = {
     "llm": {
-        "primary": {"id": "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0", "max_output_tokens": 48, "temperature": 0.0, "context_length": 2048},
+        "primary": {
+            "id": "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0",
+            "max_output_tokens": 48,
+            "temperature": 0.0,
+            "context_length": 2048,
+        },
         "lightweight": {"max_output_tokens": 48, "context_length": 2048},
     },
     "classification": {"emotion": {"min_confidence": 0.0}},

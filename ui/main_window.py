@@ -259,7 +259,7 @@ class MainWindow(QMainWindow):
             return False
         if not isinstance(watched, QWidget) or watched.window() is not self:
             return False
-        if _is_text_entry(QApplication.focusWidget()):
+        if _is_text_entry(watched):  # key events go to the focused widget: typing a space stays a space
             return False
         if event.isAutoRepeat():
             return True

@@ -15,7 +15,9 @@ from engine.pipeline.events import Event, ReplyDelta, TranscriptReady
 from engine.pipeline.turn import AudioInput
 
 PROMPT = "you> "
-HELP = "Type a question, or the path of a .wav file with a spoken question. /new starts a new conversation, /quit leaves."
+HELP = (
+    "Type a question, or the path of a .wav file with a spoken question. /new starts a new conversation, /quit leaves."
+)
 
 
 def _stream(event: Event) -> None:
@@ -23,6 +25,12 @@ def _stream(event: Event) -> None:
         print(f"(heard: {event.transcript.text})")
     elif isinstance(event, ReplyDelta):
         print(event.text, end="", flush=True)
+
+
+def _wav_path(line: str) -> Path | None:
+    """The line as an audio file path, when it names one (or ends in .wav: then a bad path is an error)."""
+    path = Path(line).expanduser()
+    return path if line.lower().endswith(".wav") or path.is_file() else None
 
 
 async def _chat(config: SovaConfig, out_dir: Path | None) -> int:
@@ -51,9 +59,9 @@ async def _chat(config: SovaConfig, out_dir: Path | None) -> int:
             sink, reply_path = make_sink(config, out, paths.replies_dir)
             print("sova> ", end="", flush=True)
             try:
-                candidate = Path(line).expanduser()
-                if line.lower().endswith(".wav") or candidate.is_file():
-                    audio = read_audio(candidate, max_seconds=config.audio.stt.max_audio_seconds)
+                wav = await asyncio.to_thread(_wav_path, line)
+                if wav is not None:
+                    audio = read_audio(wav, max_seconds=config.audio.stt.max_audio_seconds)
                     await assistant.ask_audio(AudioInput(audio, time.perf_counter()), sink)
                 else:
                     await assistant.ask_text(line, sink)

@@ -57,7 +57,15 @@ def list_models(registry: Registry, as_json: bool) -> int:
         return 0
     header = ("id", "kind", "role", "installed", "verified", "size", "licence")
     table = [header] + [
-        (r["id"], r["kind"], r["role"], _yes_no(r["installed"]), _yes_no(r["verified"]), _human_size(r["size_bytes"]), r["license"])
+        (
+            r["id"],
+            r["kind"],
+            r["role"],
+            _yes_no(r["installed"]),
+            _yes_no(r["verified"]),
+            _human_size(r["size_bytes"]),
+            r["license"],
+        )
         for r in rows
     ]
     widths = [max(len(str(row[i])) for row in table) for i in range(len(header))]

@@ -62,7 +62,10 @@ def print_result(result: TurnResult, reply_audio: Path | None, as_json: bool) ->
     e = result.emotion
     print(f"you ({result.language}):  {result.transcript}")
     if e is not None:
-        print(f"emotion:   {e.label} (valence {e.valence:+.2f}, arousal {e.arousal:+.2f}, confidence {e.confidence:.2f}, {e.source})")
+        print(
+            f"emotion:   {e.label} (valence {e.valence:+.2f}, arousal {e.arousal:+.2f}, "
+            f"confidence {e.confidence:.2f}, {e.source})"
+        )
     print(f"sova:      {result.reply_text}")
     print("models:    " + ", ".join(f"{k}={v}" for k, v in result.models.items()))
     print("timings:   " + ", ".join(f"{k}={v:.0f}" for k, v in result.timings_ms.items()))

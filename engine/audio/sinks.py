@@ -212,14 +212,14 @@ class WavFileSink:
             write_wav(self.path, audio)
 
 
-def load_sounddevice() -> Any:
-    """Import sounddevice, turning a missing PortAudio into an AudioDeviceError."""
+def load_sounddevice(what: str = "speaker", hint: str = _NO_SPEAKER_HINT) -> Any:
+    """Import sounddevice, turning a missing PortAudio into an AudioDeviceError about `what`."""
     try:
         import sounddevice
     except OSError as exc:  # sounddevice raises OSError when libportaudio is absent
         raise AudioDeviceError(
-            f"sound is unavailable: the PortAudio library is missing ({exc})",
-            hint="install PortAudio (Debian: `sudo apt install libportaudio2`), or " + _NO_SPEAKER_HINT,
+            f"no {what} found: sound is unavailable because the PortAudio library is missing ({exc})",
+            hint="install PortAudio (Debian: `sudo apt install libportaudio2`), or " + hint,
         ) from None
     return sounddevice
 

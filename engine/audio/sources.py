@@ -22,7 +22,7 @@ ChunkCallback = Callable[[Audio], None]
 #: one Silero VAD window: blocks line up with the VAD's frames
 BLOCK_SAMPLES = 512
 
-_NO_MIC_HINT = "plug in a microphone or pick one in `[audio.devices] input`; or give a recording with `--in FILE.wav`"
+_NO_MIC_HINT = "plug in a microphone or pick one in `[audio.devices] input`"
 
 
 def rms_level(samples: npt.NDArray[np.float32]) -> float:
@@ -152,7 +152,7 @@ class MicrophoneSource(_Recorder):
 
     def __init__(self, device: str | int | None = None) -> None:
         super().__init__()
-        self._sd = load_sounddevice()
+        self._sd = load_sounddevice("microphone", _NO_MIC_HINT)
         self._device = parse_device(device)
         what = "the default microphone" if self._device is None else f"microphone {self._device!r}"
         try:

@@ -112,8 +112,16 @@ class HistoryStore:
     def add(self, role: str, content: str, *, complete: bool = True, meta: dict[str, Any] | None = None) -> int:
         """Append a message to the current conversation and commit it; return its id."""
         cur = self._exec(
-            "INSERT INTO messages (conversation_id, role, content, created_at, complete, meta) VALUES (?, ?, ?, ?, ?, ?)",
-            (self.conversation_id, role, content, time.time(), int(complete), json.dumps(meta or {}, ensure_ascii=False)),
+            "INSERT INTO messages (conversation_id, role, content, created_at, complete, meta) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                self.conversation_id,
+                role,
+                content,
+                time.time(),
+                int(complete),
+                json.dumps(meta or {}, ensure_ascii=False),
+            ),
         )
         return int(cur.lastrowid or 0)
 

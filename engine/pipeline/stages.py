@@ -18,7 +18,7 @@ from typing import Any
 from engine.config import LLMRoleSection, SovaConfig
 from engine.errors import ModelUnavailableError
 from engine.registry.registry import ModelProvider, Registry
-from engine.stages.base import EmotionClassifier, LanguageModel, SpeechRecognizer, SpeechSynthesizer
+from engine.stages.base import EmotionClassifier, LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.tts.router import VoiceRouter
 from engine.stages.vad.silero import SileroVAD
 
@@ -95,7 +95,9 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
         "threads": _threads(),
         "cache_dir": cache_dir / "transcripts" if cache_dir else None,
     }
-    _, stt = _load_first(registry, [config.audio.stt.model, config.audio.stt.fast_model], stt_options, "speech recognition", notices)
+    _, stt = _load_first(
+        registry, [config.audio.stt.model, config.audio.stt.fast_model], stt_options, "speech recognition", notices
+    )
 
     roles: list[tuple[str, LLMRoleSection]] = [("primary", llm_cfg.primary), ("lightweight", llm_cfg.lightweight)]
     if llm_cfg.micro is not None:
@@ -104,8 +106,9 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     lightweight = _load_llm(registry, roles[1:], notices) if primary.role == "primary" else primary
 
     tts_options = {"speed": config.audio.tts.speed}
-    voices: dict[str, SpeechSynthesizer] = {}
-    for lang, wanted in (("en", config.audio.tts.en), ("ru", config.audio.tts.ru)):
+    voices: dict[SpokenLanguage, SpeechSynthesizer] = {}
+    wanted_voices: tuple[tuple[SpokenLanguage, str], ...] = (("en", config.audio.tts.en), ("ru", config.audio.tts.ru))
+    for lang, wanted in wanted_voices:
         others = [p.manifest.id for p in registry.select(kind="tts", language=lang) if p.status().installed]
         try:
             _, voices[lang] = _load_first(registry, [wanted, *others], tts_options, f"{lang} voice", notices)
@@ -115,7 +118,15 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
         raise ModelUnavailableError("no voice can be loaded", hint="run `sova models install-defaults`")
 
     emotion = _build_emotion(config, registry, lightweight.model, notices)
-    return Stages(vad=vad, stt=stt, llm=primary, lightweight=lightweight, tts=VoiceRouter(voices), emotion=emotion, notices=notices)
+    return Stages(
+        vad=vad,
+        stt=stt,
+        llm=primary,
+        lightweight=lightweight,
+        tts=VoiceRouter(voices),
+        emotion=emotion,
+        notices=notices,
+    )
 
 
 def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], notices: list[str]) -> LoadedLLM:

@@ -108,7 +108,8 @@ class TurnRunner:
             raise AudioInputError("the recording is empty", hint="hold the key while you speak")
         if audio.duration_s < MIN_AUDIO_S:
             raise AudioInputError(
-                f"the recording is too short ({audio.duration_s:.2f} s)", hint="hold the key a little longer while you speak"
+                f"the recording is too short ({audio.duration_s:.2f} s)",
+                hint="hold the key a little longer while you speak",
             )
         cap = self.config.audio.stt.max_audio_seconds
         if audio.duration_s > cap:
@@ -124,7 +125,9 @@ class TurnRunner:
         params = VadParams(v.threshold, v.min_speech_ms, v.min_silence_ms, v.speech_pad_ms)
         segments = self.stages.vad.speech_segments(audio, params)
         if not segments:
-            raise NoSpeechError("no speech was found in the recording", hint="check the microphone and speak closer to it")
+            raise NoSpeechError(
+                "no speech was found in the recording", hint="check the microphone and speak closer to it"
+            )
         start = int(segments[0].start_s * audio.sample_rate)
         end = int(segments[-1].end_s * audio.sample_rate)
         speech = Audio(audio.samples[start:end], audio.sample_rate)
@@ -191,18 +194,25 @@ class TurnRunner:
             self.emit(EmotionReady(turn_id, emotion))
             self.history.save_state("emotion", asdict(emotion))
 
-        prompt = self.prompts.build(history, transcript.text, emotion=emotion, language=lang, recent_replies=recent_replies)
+        prompt = self.prompts.build(
+            history, transcript.text, emotion=emotion, language=lang, recent_replies=recent_replies
+        )
         settings = llm.settings
         budget = llm.model.context_length - settings.max_output_tokens
         fitted = fit_messages(prompt.messages, llm.model.count_tokens, budget)
         if fitted.dropped_turns:
-            notices.append(f"the conversation is longer than the model's context: left out the {fitted.dropped_turns} oldest turn(s)")
+            notices.append(
+                "the conversation is longer than the model's context: "
+                f"left out the {fitted.dropped_turns} oldest turn(s)"
+            )
         if fitted.truncated:
             notices.append("the question was too long for the model's context and was shortened")
         for n in notices:
             self.emit(Notice(n))
         models["llm"] = llm.model.model_id
-        params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_output_tokens)
+        params = SamplingParams(
+            temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_output_tokens
+        )
 
         reply, spoken, voices, interrupted = await self._generate_and_speak(
             turn_id, fitted.messages, params, lang, sink, cancel, t0, timings, llm

@@ -1,4 +1,4 @@
-"""sha256 of model files and folders.
+r"""sha256 of model files and folders.
 
 A folder model (a CTranslate2 Whisper directory, espeak-ng data) is hashed as a listing: for each
 file in sorted relative-path order, the line ``<relpath>\\0<sha256 of the file>\\n``; the folder's
@@ -30,7 +30,9 @@ def file_sha256(path: Path, progress: Progress | None = None) -> str:
 def tree_files(path: Path) -> list[Path]:
     """Regular files under a folder, sorted, hidden files (our stamps) left out."""
     return sorted(
-        p for p in path.rglob("*") if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
+        p
+        for p in path.rglob("*")
+        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(path).parts)
     )
 
 

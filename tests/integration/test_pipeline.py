@@ -142,7 +142,11 @@ def test_interrupt_stops_and_history_keeps_only_what_was_spoken(env: Env, tmp_pa
     ("make", "error", "message"),
     [
         (lambda p: p.write_bytes(b""), AudioInputError, "empty"),
-        (lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 10), AudioInputError, "not audio Sova can read|could not be decoded"),
+        (
+            lambda p: p.write_bytes(b"RIFF\x00\x00garbage" * 10),
+            AudioInputError,
+            "not audio Sova can read|could not be decoded",
+        ),
         (lambda p: p.write_text("hello, I am text"), AudioInputError, "not audio Sova can read|could not be decoded"),
     ],
 )
@@ -187,7 +191,10 @@ def test_stereo_44k_input_is_downmixed_and_resampled(env: Env, tmp_path: Path) -
 
 
 def test_context_overflow_drops_the_oldest_turns_and_says_so(tmp_path: Path) -> None:
-    overrides = {**FAST_LLM, "llm": {**FAST_LLM["llm"], "primary": {**FAST_LLM["llm"]["primary"], "context_length": 512}}}
+    overrides = {
+        **FAST_LLM,
+        "llm": {**FAST_LLM["llm"], "primary": {**FAST_LLM["llm"]["primary"], "context_length": 512}},
+    }
     e = Env(tmp_path, overrides)
     try:
         for i in range(12):
@@ -209,7 +216,9 @@ def test_a_missing_model_falls_back_to_the_next_role_and_says_so(tmp_path: Path)
     e = Env(tmp_path, overrides)
     try:
         notices = [ev.message for ev in e.events if isinstance(ev, Notice)]
-        assert any("lightweight" in n and "phi-3.5-mini-instruct-q4_0-v1.0" in n and "not installed" in n for n in notices), notices
+        assert any(
+            "lightweight" in n and "phi-3.5-mini-instruct-q4_0-v1.0" in n and "not installed" in n for n in notices
+        ), notices
         assert e.assistant.stages is not None and e.assistant.stages.llm.role == "lightweight"
     finally:
         e.close()
@@ -226,7 +235,8 @@ from engine.registry.registry import Registry
 from tests.conftest import FAST_LLM, ROOT, make_config
 
 data = Path(sys.argv[1])
-a = Assistant(make_config(FAST_LLM), Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data / "state"), data)
+registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data / "state")
+a = Assistant(make_config(FAST_LLM), registry, data)
 a.add_listener(lambda e: os._exit(3) if isinstance(e, SentenceSpoken) else None)  # crash mid-reply
 async def main():
     await a.start()
@@ -240,7 +250,9 @@ def test_a_crash_mid_turn_keeps_the_history_and_the_next_start_restores_it(tmp_p
     store.add("user", "My name is Anna.")
     store.add("assistant", "Nice to meet you, Anna.")
     store.close()
-    proc = subprocess.run([sys.executable, "-c", CRASH_SCRIPT.format(root=str(ROOT)), str(tmp_path)], timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-c", CRASH_SCRIPT.format(root=str(ROOT)), str(tmp_path)], timeout=600, check=False
+    )
     assert proc.returncode == 3, "the turn did not reach the first spoken sentence"
     e = Env(tmp_path, FAST_LLM)
     try:

@@ -59,10 +59,14 @@ def test_all_problems_reported_together_with_key_and_file(tmp_path: Path) -> Non
 
 
 def test_error_in_default_file_names_the_default_file(tmp_path: Path) -> None:
-    default = write(tmp_path, DEFAULT_CONFIG.read_text().replace("temperature = 0.7", "temperature = -1"), "config.toml")
+    default = write(
+        tmp_path, DEFAULT_CONFIG.read_text().replace("temperature = 0.7", "temperature = -1"), "config.toml"
+    )
     with pytest.raises(ConfigError) as err:
         load_config(default, None)
-    assert err.value.problems == [f"{default}: llm.primary.temperature: Input should be greater than or equal to 0 (got -1)"]
+    assert err.value.problems == [
+        f"{default}: llm.primary.temperature: Input should be greater than or equal to 0 (got -1)"
+    ]
 
 
 def test_toml_syntax_error_names_file_and_line(tmp_path: Path) -> None:

@@ -48,10 +48,19 @@ def write(folder: Path, data: dict[str, Any], name: str | None = None) -> Path:
     ("changes", "message"),
     [
         ({"role": "primary", "load": "on_demand"}, "rule 2: role=primary requires load != on_demand"),
-        ({"idle_unload_seconds": 300, "load": "eager"}, "rule 3: idle_unload_seconds is set, so load must be on_demand"),
+        (
+            {"idle_unload_seconds": 300, "load": "eager"},
+            "rule 3: idle_unload_seconds is set, so load must be on_demand",
+        ),
         ({"role": "primary", "idle_unload_seconds": 300}, "rule 3"),
         ({"reasoning_modes": ["low", "high"]}, "rule 5: reasoning_modes need role=optional_moe"),
-        ({"checksum_sha256": None, "source": {"kind": "pypi", "packages": ["x==1"], "files": [{"target": "a", "parts": ["b"]}]}}, "checksum_sha256 is required"),
+        (
+            {
+                "checksum_sha256": None,
+                "source": {"kind": "pypi", "packages": ["x==1"], "files": [{"target": "a", "parts": ["b"]}]},
+            },
+            "checksum_sha256 is required",
+        ),
         ({"checksum_sha256": "abc"}, "64 lower-case hex"),
         ({"id": "Tiny Model"}, "lower case"),
         ({"path": "../outside.gguf"}, "relative to the models dir"),
@@ -65,7 +74,10 @@ def write(folder: Path, data: dict[str, Any], name: str | None = None) -> Path:
         ({"speed": 3}, "speed: unknown field"),
         ({"adapter": "magic"}, "adapter"),
         ({"languages": []}, "languages"),
-        ({"source": {"kind": "pypi", "packages": ["loose"], "files": [{"target": "a", "parts": ["b"]}]}}, "pinned with =="),
+        (
+            {"source": {"kind": "pypi", "packages": ["loose"], "files": [{"target": "a", "parts": ["b"]}]}},
+            "pinned with ==",
+        ),
         ({"source": {"kind": "pypi", "packages": ["x==1"], "files": [{"target": "a"}]}}, "exactly one of `parts`"),
     ],
 )
@@ -139,9 +151,17 @@ def test_every_repo_manifest_is_valid() -> None:
     kinds = {p.manifest.kind for p in registry}
     assert kinds == {"llm", "stt", "vad", "tts", "embeddings", "classifier"}
     # the seed's recommended set is described even though it must be downloaded
-    for model_id in ("gpt-oss-20b-q4_k_m-v1.0", "phi-3.5-mini-instruct-q4_0-v1.0", "bge-m3-v1.0", "gte-small",
-                     "faster-whisper-small", "faster-whisper-medium", "piper-ru-ru-irina-medium", "xtts-v2",
-                     "distilroberta-multilingual-emotion"):
+    for model_id in (
+        "gpt-oss-20b-q4_k_m-v1.0",
+        "phi-3.5-mini-instruct-q4_0-v1.0",
+        "bge-m3-v1.0",
+        "gte-small",
+        "faster-whisper-small",
+        "faster-whisper-medium",
+        "piper-ru-ru-irina-medium",
+        "xtts-v2",
+        "distilroberta-multilingual-emotion",
+    ):
         assert registry.get(model_id).manifest.source.kind == "manual"
 
 
@@ -240,7 +260,9 @@ def test_models_add_pins_a_manual_model_without_checksum(tmp_path: Path) -> None
         ("llama-3-8b-chat-rp-f16-v10.0", "llama-3", "8b", "chat-rp", "f16", ModelVersion(10, 0)),
     ],
 )
-def test_version_notation_parses(model_id: str, family: str, size: str, purpose: str, quant: str, version: ModelVersion) -> None:
+def test_version_notation_parses(
+    model_id: str, family: str, size: str, purpose: str, quant: str, version: ModelVersion
+) -> None:
     vid = parse_version_id(model_id)
     assert (vid.family, vid.size, vid.purpose, vid.quant, vid.version) == (family, size, purpose, quant, version)
 
