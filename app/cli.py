@@ -35,6 +35,14 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--language", choices=["ru", "en", "auto"], help="override [app] language")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
+    bench = sub.add_parser("bench", help="measure voice-to-voice latency against the baseline and the limit")
+    bench.add_argument("--turns", type=int, default=5, help="measured turns per language (after a warm-up)")
+    bench.add_argument("--languages", default="en,ru", help="comma-separated: en, ru")
+    bench.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+
+    metrics = sub.add_parser("metrics", help="print the metrics (Prometheus text): latencies, scheduler, MoE")
+    metrics.add_argument("--live", action="store_true", help="ask the running Sova (needs [metrics] http = true)")
+
     cfg = sub.add_parser("config", help="configuration")
     cfg_sub = cfg.add_subparsers(dest="config_command", metavar="ACTION", required=True)
     check = cfg_sub.add_parser("check", help="validate a config file (default: the one in use)")
@@ -101,6 +109,14 @@ def _run(args: argparse.Namespace) -> int:
             return models.install_defaults(registry, paths.models_dir, args.wheels)
         return models.add_model(registry, args.file, args.manifest, args.move)
 
+    if args.command == "bench":
+        from app.commands.bench import run_bench_command
+
+        return run_bench_command(config, args)
+    if args.command == "metrics":
+        from app.commands.metrics import run_metrics
+
+        return run_metrics(config, args.live)
     if args.command == "ask":
         from app.commands.ask import run_ask
 

@@ -1,8 +1,9 @@
 """The engine's one entry point for the UI, the terminal and the tests.
 
-`Assistant` owns the lanes, the loaded stages and the history; it runs one turn at a time, turns
-every error into a `TurnFailed` event at exactly this boundary, and supports barge-in: a new turn
-or `interrupt()` stops the current reply at once.
+`Assistant` owns the lanes, the scheduler, the loaded stages and the history; it runs one turn at
+a time, turns every error into a `TurnFailed` event at exactly this boundary, and supports barge-in:
+a new turn or `interrupt()` stops the current reply at once. Scheduler events (downshift, MoE
+results, idle unloads) reach `assistant.scheduler.add_listener`; `close()` shuts down in phases.
 """
 
 from __future__ import annotations
@@ -11,28 +12,40 @@ import asyncio
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from engine.audio.sinks import AudioSink
 from engine.config import SovaConfig
 from engine.errors import SovaError, StageError
 from engine.memory.history import HistoryStore
+from engine.metrics import Metrics, SchedulerSnapshot
 from engine.pipeline.events import (
     AssistantState,
     Event,
     Notice,
+    ReplyDelta,
     StateChanged,
+    TranscriptReady,
     TurnFailed,
     TurnFinished,
     TurnResult,
     TurnStarted,
 )
-from engine.pipeline.prompt import PromptBuilder
+from engine.pipeline.listening import Listening
+from engine.pipeline.prompt import Prompts
 from engine.pipeline.stages import Stages, build_stages
 from engine.pipeline.turn import AudioInput, TextInput, TurnInput, TurnRunner
 from engine.registry.registry import Registry
+from engine.scheduler import shutdown
 from engine.scheduler.lanes import Lanes
+from engine.scheduler.moe import MoE
+from engine.scheduler.policy import ModelRole
+from engine.scheduler.scheduler import Scheduler
+from engine.stages.base import LanguageModel, SpokenLanguage
+from engine.stages.vad.segmenter import VadParams
 
 log = logging.getLogger(__name__)
 
@@ -49,8 +62,11 @@ class Assistant:
         self.registry = registry
         self.data_dir = data_dir
         self.lanes = Lanes()
+        self.metrics = Metrics()
+        self.scheduler = Scheduler(config, self.lanes, metrics=self.metrics)
+        self.moe: MoE | None = None
         self.history = HistoryStore(data_dir / "history.sqlite3")
-        self.prompts = PromptBuilder.from_resources(config.app.persona, resources)
+        self.prompts = Prompts.from_resources(config.app.persona, resources)
         self._listeners: list[Listener] = []
         self._turn_ids = itertools.count(1)
         self._turn_lock = asyncio.Lock()
@@ -59,6 +75,21 @@ class Assistant:
         self._runner: TurnRunner | None = None
         self.stages: Stages | None = None
         self.state = AssistantState.IDLE
+        self.closing = False
+        #: what the last session saved at shutdown (emotion, incomplete chains), or None
+        self.restored: dict[str, Any] | None = None
+        self.shutdown_report: list[shutdown.PhaseOutcome] = []
+        self._inflight: dict[str, Any] | None = None  # the turn in progress, for the shutdown snapshot
+
+    @property
+    def metrics_file(self) -> Path:
+        """Where the metrics of the session are written (`sova metrics` prints it)."""
+        return self.data_dir / "metrics.prom"
+
+    @property
+    def scheduler_state(self) -> SchedulerSnapshot:
+        """The device holder, queue, downshift, loaded models and budget (for the status bar)."""
+        return self.scheduler.snapshot()
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -66,9 +97,32 @@ class Assistant:
         """Call `listener(event)` for every event, on the event loop's thread."""
         self._listeners.append(listener)
 
+    def _track(self, event: Event) -> None:
+        """Follow the turn in progress: what the user asked and what was written so far."""
+        if isinstance(event, TurnStarted):
+            self._inflight = {"kind": "turn", "turn_id": event.turn_id, "source": event.source, "user_text": "",
+                              "partial_reply": ""}
+        elif self._inflight is None:
+            return
+        elif isinstance(event, TranscriptReady):
+            self._inflight["user_text"] = event.transcript.text
+        elif isinstance(event, ReplyDelta):
+            self._inflight["partial_reply"] += event.text
+        elif isinstance(event, TurnFinished | TurnFailed):
+            # a turn cut off by the shutdown stays: it is an incomplete chain to save
+            cut_off = isinstance(event, TurnFailed) or event.result.interrupted
+            if not (self.closing and cut_off):
+                self._inflight = None
+
+    def remove_listener(self, listener: Listener) -> None:
+        """Stop calling `listener` (no error if it was not added)."""
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def _emit(self, event: Event) -> None:
         if isinstance(event, StateChanged):
             self.state = event.state
+        self._track(event)
         for listener in list(self._listeners):
             try:
                 listener(event)
@@ -80,26 +134,78 @@ class Assistant:
     async def start(self) -> None:
         """Load and warm every stage (in a worker: the loop stays responsive)."""
         self.stages = await self.lanes.run("aux", build_stages, self.config, self.registry, self.data_dir / "cache")
-        for notice in self.stages.notices:
+        notices = [*self.stages.notices, *self.scheduler.register_loaded(self.registry)]  # rule 2: loaded at start
+        for notice in notices:
             self._emit(Notice(notice))
-        self._runner = TurnRunner(self.stages, self.config, self.history, self.prompts, self.lanes, self._emit)
+        self._runner = TurnRunner(
+            self.stages, self.config, self.history, self.prompts, self.lanes, self._emit, scheduler=self.scheduler
+        )
+        # when the MoE cannot run, the primary stands in (seed 19: it does that work "temporarily")
+        stand_ins: dict[ModelRole, LanguageModel] = {"lightweight": self.stages.lightweight.model}
+        if self.stages.llm.role == "primary":
+            stand_ins["primary"] = self.stages.llm.model
+        self.moe = MoE(self.scheduler, self.registry, self.config.scheduler.moe, stand_ins)
+        # seed 12: what the last session saved at shutdown is offered to the first prompt, once
+        saved = self.history.load_state(shutdown.STATE_KEY)
+        if isinstance(saved, dict):
+            self.restored = saved
+            self._runner.carry_over = shutdown.resume_note(saved)
+            self.history.save_state(shutdown.STATE_KEY, None)
+        await self.scheduler.start()
 
     async def close(self) -> None:
-        """Stop the current turn, release the models and close the history."""
-        self.interrupt()
-        async with self._turn_lock:
-            pass
-        if self.stages is not None:
-            for model in {
-                id(m): m for m in (self.stages.llm.model, self.stages.lightweight.model, self.stages.stt)
-            }.values():
-                close = getattr(model, "close", None)
-                if callable(close):
-                    await self.lanes.run("aux", close)
+        """Shut down in phases, each with a time limit: input, processing, state, output (seed 12)."""
+        if self.closing:
+            return
+        self.closing = True
+        limit = self.config.scheduler.shutdown_phase_timeout_s
+
+        async def stop_input() -> None:
+            self.interrupt()  # no new words in, the reply being spoken stops
+
+        async def finish_processing() -> None:
+            async with self._turn_lock:  # the turn in progress ends (cancelled) and writes its history
+                pass
+
+        async def save_state() -> None:
+            chains = [self._inflight] if self._inflight and self._inflight.get("user_text") else []
+            if self.moe is not None:
+                chains += self.moe.pending()
+            emotion = self.history.load_state("emotion")
+            self.history.save_state(shutdown.STATE_KEY, shutdown.snapshot(emotion, chains, time.time()))
+
+        async def stop_output() -> None:
+            await self.scheduler.close()
+            await asyncio.to_thread(self.metrics.write_snapshot, self.metrics_file)
+            if self.stages is not None:
+                for model in {
+                    id(m): m for m in (self.stages.llm.model, self.stages.lightweight.model, self.stages.stt)
+                }.values():
+                    close = getattr(model, "close", None)
+                    if callable(close):
+                        await self.lanes.run("aux", close)
+
+        self.shutdown_report = await shutdown.run_phases(
+            [
+                shutdown.Phase("input", stop_input, limit),
+                shutdown.Phase("processing", finish_processing, limit),
+                shutdown.Phase("state", save_state, limit),
+                shutdown.Phase("output", stop_output, limit),
+            ]
+        )
         self.lanes.shutdown(wait=False)
         self.history.close()
 
     # -- turns -----------------------------------------------------------------------------------
+
+    def listen(self, language: str | None = None) -> Listening:
+        """Start transcribing push-to-talk audio as it is recorded; feed it chunks, then pass it in `AudioInput`."""
+        if self.stages is None:
+            raise SovaError("the assistant is not started", hint="await Assistant.start() first")
+        wanted = language or self.config.app.language
+        forced: SpokenLanguage | None = wanted if wanted in ("ru", "en") else None  # type: ignore[assignment]
+        params = VadParams.from_config(self.config.audio.vad)
+        return Listening(self.stages.vad, self.stages.stt, params, self.lanes, asyncio.get_running_loop(), forced)
 
     def interrupt(self) -> None:
         """Barge-in: stop generation and playback of the current turn at once."""
@@ -119,6 +225,8 @@ class Assistant:
     async def _turn(self, turn_input: TurnInput, sink: AudioSink, language: str | None) -> TurnResult:
         if self._runner is None:
             raise SovaError("the assistant is not started", hint="await Assistant.start() first")
+        if self.closing:
+            raise SovaError("the assistant is shutting down", code="closing")
         self.interrupt()  # barge-in over a reply still playing
         async with self._turn_lock:
             turn_id = next(self._turn_ids)
@@ -140,5 +248,10 @@ class Assistant:
             finally:
                 self._cancel, self._sink = None, None
                 self._emit(StateChanged(AssistantState.IDLE))
+            self.metrics.observe_turn(result.timings_ms)
             self._emit(TurnFinished(result))
+            try:
+                await asyncio.to_thread(self.metrics.write_snapshot, self.metrics_file)
+            except OSError as exc:  # metrics are a convenience: never fail a turn over them
+                log.warning("cannot write %s: %s", self.metrics_file, exc)
             return result

@@ -29,7 +29,9 @@ class AppSection(_Section):
 
     language: Language = Field("auto", description="spoken language: ru, en, or auto (ru/en only)")
     ui_language: Literal["system", "ru", "en"] = Field("system", description="interface language")
-    persona: str = Field("default", min_length=1, description="persona file in resources/personas")
+    persona: str = Field(
+        "default", min_length=1, description="persona folder in resources/personas (en.md and ru.md)"
+    )
     allow_external_backends: bool = Field(False, description="let a request leave the machine (off: nothing ever does)")
 
 
@@ -88,6 +90,7 @@ class STTSection(_Section):
     compute_type: Literal["auto", "int8", "float16", "int8_float16", "float32"] = "auto"
     beam_size: int = Field(1, ge=1, le=10)
     max_audio_seconds: float = Field(60.0, gt=0, le=600, description="longer input is refused")
+    cache: bool = Field(True, description="remember transcripts of identical audio (seed 13)")
 
 
 class VADSection(_Section):
@@ -139,13 +142,54 @@ class ClassificationSection(_Section):
     emotion: EmotionSection = EmotionSection()
 
 
+MoEUseCase = Literal["judge", "plan", "long_context"]
+MOE_USE_CASES: tuple[MoEUseCase, ...] = ("judge", "plan", "long_context")
+
+
+class MoESection(_Section):
+    """The on-demand MoE role (seed 19): loaded for whitelisted tasks only, unloaded when idle."""
+
+    enabled: bool = Field(True, description="off: the primary does judge/plan/long-context work")
+    model: str = Field("gpt-oss-20b-q4_k_m-v1.0", min_length=1, description="manifest id (role optional_moe)")
+    use_cases: list[MoEUseCase] = Field(
+        default_factory=lambda: list(MOE_USE_CASES), description="the whitelist of tasks it may load for"
+    )
+    idle_unload_s: float = Field(300.0, gt=0, le=86400, description="unload after this long idle")
+    timeout_s: float = Field(120.0, gt=0, le=3600, description="time limit of one MoE task")
+    p95_sla_ms: float = Field(60000.0, gt=0, le=3600000, description="switch the MoE off when its p95 exceeds this")
+    sla_window: int = Field(20, ge=1, le=1000, description="latest latencies the p95 is taken over")
+    sla_min_samples: int = Field(5, ge=1, le=1000, description="no SLA verdict before this many tasks")
+    context_length: int = Field(16384, ge=256, le=131072, description="seed 19: working budget < 16k")
+    max_output_tokens: int = Field(512, ge=1, le=32768)
+    threads: int = Field(0, ge=0, le=256, description="0: all cores")
+
+
 class SchedulerSection(_Section):
     """The shared-device scheduler (seed 12)."""
 
     device: Device = "auto"
     vram_budget_mb: int = Field(12288, ge=512, le=262144, description="the user's card: 12 GB")
     ram_budget_mb: int = Field(16384, ge=512, le=1048576)
-    task_timeout_s: float = Field(120.0, gt=0, le=3600)
+    task_timeout_s: float = Field(120.0, gt=0, le=3600, description="a lease held longer is taken back")
+    stt_busy_action: Literal["lightweight", "reduce_context"] = Field(
+        "lightweight", description="dialog while STT runs: the lightweight model, or the primary with reduced_context"
+    )
+    reduced_context: int = Field(2048, ge=256, le=131072, description="the primary's context while STT runs")
+    extended_context: int = Field(8192, ge=256, le=131072, description="long-context work when latency allows")
+    max_queue_depth: int = Field(2, ge=1, le=100, description="this many waiting for the device: downshift")
+    headroom_mb: int = Field(1024, ge=0, le=262144, description="less free budget than this: downshift")
+    shared_gpu_layers: int = Field(16, ge=0, le=1000, description="GPU layers while sharing the card with Whisper")
+    chunk_tokens: int = Field(16, ge=1, le=4096, description="LLM tokens per device lease (STT may run between)")
+    watchdog_interval_s: float = Field(1.0, gt=0, le=60, description="how often idle models are looked for")
+    shutdown_phase_timeout_s: float = Field(5.0, gt=0, le=120, description="time limit of each shutdown phase")
+    moe: MoESection = MoESection()
+
+
+class MetricsSection(_Section):
+    """Prometheus metrics (seed 19's names); `sova metrics` prints them."""
+
+    http: bool = Field(False, description="serve them on http://127.0.0.1:<port>/metrics (never other hosts)")
+    port: int = Field(9464, ge=1024, le=65535)
 
 
 class SovaConfig(_Section):
@@ -158,6 +202,7 @@ class SovaConfig(_Section):
     audio: AudioSection = AudioSection()
     classification: ClassificationSection = ClassificationSection()
     scheduler: SchedulerSection = SchedulerSection()
+    metrics: MetricsSection = MetricsSection()
 
 
 def _read_toml(path: Path) -> dict[str, Any]:

@@ -32,6 +32,7 @@ from ui.settings_dialog import SettingsDialog
 from ui.settings_model import installed_choices, needs_restart
 from ui.tray import SovaTray
 from ui.widgets.quick_query import QuickQuery
+from ui.widgets.sizing import bring_to_front
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +184,7 @@ class SovaApp(QObject):
             self.window.hide()
         else:
             self.window.showNormal()
-            self.window.raise_()
-            self.window.activateWindow()
+            bring_to_front(self.window)
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not modal to the loop: the engine keeps running)."""

@@ -67,6 +67,8 @@ def print_result(result: TurnResult, reply_audio: Path | None, as_json: bool) ->
             f"confidence {e.confidence:.2f}, {e.source})"
         )
     print(f"sova:      {result.reply_text}")
+    if result.downshifted:
+        print(f"downshift: {result.models.get('llm', '')} answered: {result.downshift_reason}")
     print("models:    " + ", ".join(f"{k}={v}" for k, v in result.models.items()))
     print("timings:   " + ", ".join(f"{k}={v:.0f}" for k, v in result.timings_ms.items()))
     if reply_audio:

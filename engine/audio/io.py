@@ -17,6 +17,7 @@ from engine.audio.types import Audio
 from engine.errors import AudioInputError
 
 _FORMATS_HINT = "use a WAV, FLAC or OGG file (any rate, mono or stereo)"
+_EMPTY_HINT = "record again, or pick another file"
 _TOO_LONG_HINT = "trim the recording, or raise `[audio.stt] max_audio_seconds` in your config.toml"
 
 
@@ -34,9 +35,7 @@ def downmix(samples: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> npt.
 
 def _check_length(frames: int, rate: int, name: str, max_seconds: float | None) -> None:
     if frames <= 0:
-        raise AudioInputError(
-            f"{name} holds no audio (0 samples)", code="audio_empty", hint="record again, or pick another file"
-        )
+        raise AudioInputError(f"{name} holds no audio (0 samples)", code="audio_empty", hint=_EMPTY_HINT)
     if max_seconds is not None and frames / rate > max_seconds:
         raise AudioInputError(
             f"{name} is {frames / rate:.1f} s long; the limit is {max_seconds:g} s",
@@ -90,7 +89,7 @@ def read_audio(path: Path, *, max_seconds: float | None = None) -> Audio:
     except OSError as exc:
         raise AudioInputError(f"{name} cannot be read: {exc.strerror}", code="audio_unreadable") from None
     if size == 0:
-        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint="record again, or pick another file")
+        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint=_EMPTY_HINT)
     try:
         with path.open("rb"):
             pass
@@ -104,7 +103,7 @@ def read_audio(path: Path, *, max_seconds: float | None = None) -> Audio:
 def decode_audio_bytes(data: bytes, *, max_seconds: float | None = None, name: str = "the audio data") -> Audio:
     """Like `read_audio`, for a whole file held in memory (an upload, a clipboard, a test)."""
     if not data:
-        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint="record again, or pick another file")
+        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint=_EMPTY_HINT)
     return _decode(io.BytesIO(data), name, max_seconds)
 
 

@@ -21,15 +21,19 @@ from engine.audio.resample import resample
 from engine.audio.types import Audio
 from engine.errors import AudioDeviceError
 
-_NO_SPEAKER_HINT = "write the reply to a file instead with `--out FILE.wav`, or pick a device in `[audio.devices] output`"
+_NO_SPEAKER_HINT = (
+    "write the reply to a file instead with `--out FILE.wav`, or pick a device in `[audio.devices] output`"
+)
 
 
 @runtime_checkable
 class AudioSink(Protocol):
     """Plays audio chunks in order; every method is safe to call from any thread."""
 
-    #: time.perf_counter() when the first chunk since creation (or `reset_counters`) was output
-    first_audio_at: float | None
+    @property
+    def first_audio_at(self) -> float | None:
+        """time.perf_counter() when the first chunk since creation (or `reset_counters`) was output."""
+        ...
 
     def play(self, audio: Audio) -> None:
         """Queue `audio` after what is already queued and return at once."""

@@ -1,4 +1,8 @@
-"""Seed 3.3's unified chat prompt, built from resources/prompts/chat.md and a persona file.
+"""Seed 3.3's unified chat prompt, built from a template and a persona per reply language.
+
+`resources/prompts/chat.<lang>.md` and `resources/personas/<persona>/<lang>.md`: a small model
+answers in the language its prompt is written in far more reliably than it follows an instruction
+to switch, so each reply language has its own prompt (`Prompts` picks it per turn).
 
 The system message depends only on the template and the persona, so it is byte-identical at every
 turn and llama.cpp keeps it in its KV cache. What changes per turn (memory, emotional state,
@@ -20,7 +24,8 @@ from engine.errors import ConfigError
 from engine.stages.base import ChatMessage, EmotionResult, SpokenLanguage
 
 RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
-DEFAULT_TEMPLATE = RESOURCES_DIR / "prompts" / "chat.md"
+DEFAULT_TEMPLATE = RESOURCES_DIR / "prompts" / "chat.en.md"
+LANGUAGES: tuple[SpokenLanguage, ...] = ("en", "ru")
 
 #: the placeholders each template section may use
 SECTION_FIELDS: Mapping[str, frozenset[str]] = {
@@ -80,17 +85,37 @@ def _fill(body: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], body)
 
 
-def describe_emotion(emotion: EmotionResult) -> str:
-    """Valence and arousal in words, e.g. 'negative mood, high energy'."""
+#: emotion labels and tone words as a Russian prompt says them
+RU_WORDS: Mapping[str, str] = {
+    "joy": "радость",
+    "sadness": "грусть",
+    "anger": "злость",
+    "fear": "страх",
+    "surprise": "удивление",
+    "neutral": "спокойствие",
+    "positive": "хорошее",
+    "negative": "плохое",
+    "high": "высокая",
+    "low": "низкая",
+    "moderate": "умеренная",
+}
+
+
+def describe_emotion(emotion: EmotionResult, language: SpokenLanguage = "en") -> str:
+    """Valence and arousal in words, e.g. 'negative mood, high energy' ('настроение плохое, ...' in Russian)."""
     mood = "positive" if emotion.valence > 0.3 else "negative" if emotion.valence < -0.3 else "neutral"
     energy = "high" if emotion.arousal > 0.3 else "low" if emotion.arousal < -0.3 else "moderate"
+    if language == "ru":
+        ru_mood = "ровное" if mood == "neutral" else RU_WORDS[mood]
+        return f"настроение {ru_mood}, энергия {RU_WORDS[energy]}"
     return f"{mood} mood, {energy} energy"
 
 
 class PromptBuilder:
     """Builds a turn's messages from a template file and a persona file (both read once)."""
 
-    def __init__(self, template_path: Path, persona_path: Path) -> None:
+    def __init__(self, template_path: Path, persona_path: Path, language: SpokenLanguage = "en") -> None:
+        self.language = language
         template_bytes = _read(template_path, "prompt template")
         persona_bytes = _read(persona_path, "persona")
         self._sections = parse_sections(template_bytes.decode("utf-8"), str(template_path))
@@ -100,9 +125,15 @@ class PromptBuilder:
         self.system_prefix_hash = hashlib.sha256(self.system_message.content.encode("utf-8")).hexdigest()[:16]
 
     @classmethod
-    def from_resources(cls, persona: str = "default", resources_dir: Path = RESOURCES_DIR) -> PromptBuilder:
-        """Build from the shipped template and persona `resources_dir/personas/<persona>.md`."""
-        return cls(resources_dir / "prompts" / "chat.md", resources_dir / "personas" / f"{persona}.md")
+    def from_resources(
+        cls, persona: str = "default", resources_dir: Path = RESOURCES_DIR, language: SpokenLanguage = "en"
+    ) -> PromptBuilder:
+        """Build from `prompts/chat.<language>.md` and `personas/<persona>/<language>.md` under `resources_dir`."""
+        return cls(
+            resources_dir / "prompts" / f"chat.{language}.md",
+            resources_dir / "personas" / persona / f"{language}.md",
+            language,
+        )
 
     def notes(
         self,
@@ -129,14 +160,16 @@ class PromptBuilder:
             add(
                 "emotion",
                 {
-                    "emotion_label": emotion.label,
-                    "emotion_tone": describe_emotion(emotion),
+                    "emotion_label": RU_WORDS.get(emotion.label, emotion.label)
+                    if self.language == "ru"
+                    else emotion.label,
+                    "emotion_tone": describe_emotion(emotion, self.language),
                     "emotion_valence": f"{emotion.valence:+.2f}",
                     "emotion_arousal": f"{emotion.arousal:+.2f}",
                     "emotion_confidence": f"{emotion.confidence:.2f}",
                 },
             )
-        note = repetition_note(recent_replies)
+        note = repetition_note(recent_replies, language=self.language)
         if note:
             add("repetition", {"repetition_note": note})
         if language is not None:
@@ -199,7 +232,9 @@ def _ngrams(words: Sequence[str], n: int) -> set[tuple[str, ...]]:
     return {tuple(words[k : k + n]) for k in range(len(words) - n + 1)}
 
 
-def repetition_note(recent_replies: Sequence[str], *, max_phrases: int = 3, longest: int = 6) -> str:
+def repetition_note(
+    recent_replies: Sequence[str], *, max_phrases: int = 3, longest: int = 6, language: SpokenLanguage = "en"
+) -> str:
     """Return an instruction against repeated openings and phrases of `recent_replies` ("" if none).
 
     Openings: the first word shared by two or more replies, or the first two words when the first
@@ -249,9 +284,46 @@ def repetition_note(recent_replies: Sequence[str], *, max_phrases: int = 3, long
             chosen.append(gram)
             taken |= _ngrams(gram, 2)
 
+    ru = language == "ru"
     parts: list[str] = []
     if openings:
-        parts.append("Do not start with " + " or ".join(f"'{shown(o)}'" for o in openings))
+        start, joiner = ("Не начинай с ", " или ") if ru else ("Do not start with ", " or ")
+        parts.append(start + joiner.join(f"'{shown(o)}'" for o in openings))
     if chosen:
-        parts.append(("avoid" if parts else "Avoid") + " repeating: " + ", ".join(f"'{' '.join(g)}'" for g in chosen))
+        verb = ("не повторяй" if parts else "Не повторяй") if ru else ("avoid" if parts else "Avoid")
+        parts.append(verb + (": " if ru else " repeating: ") + ", ".join(f"'{' '.join(g)}'" for g in chosen))
     return "; ".join(parts) + "." if parts else ""
+
+
+class Prompts:
+    """One `PromptBuilder` per reply language; `build` picks the one for the turn's language."""
+
+    def __init__(self, builders: Mapping[SpokenLanguage, PromptBuilder]) -> None:
+        self.builders = dict(builders)
+
+    @classmethod
+    def from_resources(cls, persona: str = "default", resources_dir: Path = RESOURCES_DIR) -> Prompts:
+        """Both languages' shipped templates with `persona`."""
+        return cls({lang: PromptBuilder.from_resources(persona, resources_dir, lang) for lang in LANGUAGES})
+
+    def build(
+        self,
+        history: Sequence[ChatMessage],
+        user_text: str,
+        *,
+        language: SpokenLanguage | None = None,
+        memory_summary: str = "",
+        emotion: EmotionResult | None = None,
+        tools_transcript: str = "",
+        recent_replies: Sequence[str] = (),
+    ) -> Prompt:
+        """The prompt in `language` (English when unknown); the rest as for `PromptBuilder.build`."""
+        return self.builders[language or "en"].build(
+            history,
+            user_text,
+            memory_summary=memory_summary,
+            emotion=emotion,
+            language=language,
+            tools_transcript=tools_transcript,
+            recent_replies=recent_replies,
+        )

@@ -93,7 +93,7 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
         "compute_type": config.audio.stt.compute_type,
         "beam_size": config.audio.stt.beam_size,
         "threads": _threads(),
-        "cache_dir": cache_dir / "transcripts" if cache_dir else None,
+        "cache_dir": cache_dir / "transcripts" if cache_dir and config.audio.stt.cache else None,
     }
     _, stt = _load_first(
         registry, [config.audio.stt.model, config.audio.stt.fast_model], stt_options, "speech recognition", notices

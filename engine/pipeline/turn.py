@@ -33,10 +33,13 @@ from engine.pipeline.events import (
     TranscriptReady,
     TurnResult,
 )
-from engine.pipeline.prompt import PromptBuilder
+from engine.pipeline.listening import Listening
+from engine.pipeline.prompt import Prompts
 from engine.pipeline.splitter import SentenceSplitter
 from engine.pipeline.stages import LoadedLLM, Stages
 from engine.scheduler.lanes import Lanes
+from engine.scheduler.policy import Decision
+from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import EmotionResult, SamplingParams, SpokenLanguage, Transcript
 from engine.stages.tts.language import detect_language
 from engine.stages.vad.segmenter import VadParams
@@ -57,10 +60,14 @@ class TextInput:
 
 @dataclass(frozen=True)
 class AudioInput:
-    """A spoken question; `ended_at` is when the user stopped (key release), perf_counter seconds."""
+    """A spoken question; `ended_at` is when the user stopped (key release), perf_counter seconds.
+
+    `listening` is the transcription that ran while the key was held (`Assistant.listen()`), if any.
+    """
 
     audio: Audio
     ended_at: float = field(default_factory=time.perf_counter)
+    listening: Listening | None = None
 
 
 TurnInput = TextInput | AudioInput
@@ -90,9 +97,10 @@ class TurnRunner:
         stages: Stages,
         config: SovaConfig,
         history: HistoryStore,
-        prompts: PromptBuilder,
+        prompts: Prompts,
         lanes: Lanes,
         emit: Callable[[Event], None],
+        scheduler: Scheduler | None = None,
     ) -> None:
         self.stages = stages
         self.config = config
@@ -100,6 +108,10 @@ class TurnRunner:
         self.prompts = prompts
         self.lanes = lanes
         self.emit = emit
+        #: shares the device (leases) and picks the dialog model (downshift); None: lanes only
+        self.scheduler = scheduler
+        #: a note for the next prompt only (e.g. the state saved at the last shutdown)
+        self.carry_over = ""
 
     # -- recognition -----------------------------------------------------------------------------
 
@@ -121,9 +133,7 @@ class TurnRunner:
 
     def _recognize(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
         """VAD then STT (runs on the stt lane)."""
-        v = self.config.audio.vad
-        params = VadParams(v.threshold, v.min_speech_ms, v.min_silence_ms, v.speech_pad_ms)
-        segments = self.stages.vad.speech_segments(audio, params)
+        segments = self.stages.vad.speech_segments(audio, VadParams.from_config(self.config.audio.vad))
         if not segments:
             raise NoSpeechError(
                 "no speech was found in the recording", hint="check the microphone and speak closer to it"
@@ -154,11 +164,13 @@ class TurnRunner:
         language: str | None = None,
         llm: LoadedLLM | None = None,
     ) -> TurnResult:
-        """Run one turn to the end (or to the interrupt); the caller turns errors into events."""
+        """Run one turn to the end (or to the interrupt); the caller turns errors into events.
+
+        `llm` forces a model; without it the scheduler's policy picks one (and may downshift).
+        """
         timings: dict[str, float] = {}
         notices: list[str] = []
         models: dict[str, str] = {}
-        llm = llm or self.stages.llm
         audio: Audio | None = None
 
         if isinstance(turn_input, AudioInput):
@@ -167,7 +179,14 @@ class TurnRunner:
             audio = self._check_audio(turn_input.audio)
             forced = self._language(language, None)
             t = time.perf_counter()
-            transcript = await self.lanes.run("stt", self._recognize, audio, forced)
+            if turn_input.listening is not None:  # only the tail is left to transcribe
+                transcript = await turn_input.listening.finish(audio)
+                if not transcript.text.strip():
+                    raise NoSpeechError("no words could be recognised", hint="speak more clearly, or type the question")
+            elif self.scheduler is not None:  # the device lease: STT and the LLM never overlap on it
+                transcript = await self.scheduler.run("stt", "stt", self._recognize, audio, forced, cancel=cancel)
+            else:
+                transcript = await self.lanes.run("stt", self._recognize, audio, forced)
             timings["stt_ms"] = _ms(time.perf_counter() - t)
             models["stt"] = transcript.model_id
         else:
@@ -178,6 +197,12 @@ class TurnRunner:
             lang = self._language(language, detect_language(text)) or "en"
             transcript = Transcript(text, lang, 1.0, 0.0, "typed")
         self.emit(TranscriptReady(turn_id, transcript))
+        # seed 3.1 / 12: the model is chosen as the request arrives (its words known), so a transcription
+        # running now is seen as busy; later steps wait for the device and would only see it finished
+        decision: Decision | None = None
+        if llm is None and self.scheduler is not None:
+            llm, decision = self.scheduler.choose_dialog(self.stages.llm, self.stages.lightweight)
+        llm = llm or self.stages.llm
         lang = self._language(language, transcript.language) or transcript.language
         if cancel.is_set():
             raise TurnCancelled("interrupted")
@@ -194,11 +219,20 @@ class TurnRunner:
             self.emit(EmotionReady(turn_id, emotion))
             self.history.save_state("emotion", asdict(emotion))
 
+        carry_over, self.carry_over = self.carry_over, ""
         prompt = self.prompts.build(
-            history, transcript.text, emotion=emotion, language=lang, recent_replies=recent_replies
+            history,
+            transcript.text,
+            memory_summary=carry_over,
+            emotion=emotion,
+            language=lang,
+            recent_replies=recent_replies,
         )
         settings = llm.settings
-        budget = llm.model.context_length - settings.max_output_tokens
+        context = llm.model.context_length
+        if decision is not None:
+            context = min(context, decision.context_length)  # e.g. a shorter context while STT runs
+        budget = context - settings.max_output_tokens
         fitted = fit_messages(prompt.messages, llm.model.count_tokens, budget)
         if fitted.dropped_turns:
             notices.append(
@@ -237,6 +271,8 @@ class TurnRunner:
             models=models,
             timings_ms=timings,
             template_version=prompt.template_version,
+            downshifted=bool(decision and decision.downshifted),
+            downshift_reason=decision.reason if decision and decision.downshifted else "",
             notices=tuple(notices),
         )
 
@@ -246,7 +282,10 @@ class TurnRunner:
             return None
         t = time.perf_counter()
         # the LLM lane: a low-confidence result asks the lightweight LLM, which only that lane may use
-        result = await self.lanes.run("llm", classifier.classify, text, audio)
+        if self.scheduler is not None:
+            result = await self.scheduler.run("llm", "embeddings", classifier.classify, text, audio)
+        else:
+            result = await self.lanes.run("llm", classifier.classify, text, audio)
         timings["emotion_ms"] = _ms(time.perf_counter() - t)
         return result
 
@@ -268,11 +307,20 @@ class TurnRunner:
         spoken = _Spoken()
         voices: list[str] = []
         t_llm = time.perf_counter()
+        # While the first sentence is synthesised the LLM waits: on a small CPU the two would share
+        # the cores and the first sound (what the user waits for) would come later. Later sentences
+        # are synthesised while the LLM writes: playback of the first one leaves time for that.
+        llm_may_run = threading.Event()
+        llm_may_run.set()
 
         def produce() -> None:
             try:
-                for piece in llm.model.stream_chat(messages, params, cancel):  # type: ignore[arg-type]
+                stream = llm.model.stream_chat(messages, params, cancel)  # type: ignore[arg-type]
+                if self.scheduler is not None:  # a lease per chunk of tokens: a waiting STT runs in between
+                    stream = self.scheduler.stream("llm", stream, cancel)
+                for piece in stream:
                     loop.call_soon_threadsafe(pieces.put_nowait, piece)
+                    llm_may_run.wait()
             except BaseException as exc:  # handed to the loop, raised there
                 loop.call_soon_threadsafe(pieces.put_nowait, exc)
             finally:
@@ -282,10 +330,14 @@ class TurnRunner:
             first = True
             while (sentence := await sentences.get()) is not None:
                 if cancel.is_set():
+                    llm_may_run.set()
                     continue
                 t = time.perf_counter()
                 voice_lang, voice = self.stages.tts.voice_for(sentence, lang)
-                audio = await self.lanes.run("tts", voice.synthesize, sentence)
+                try:
+                    audio = await self.lanes.run("tts", voice.synthesize, sentence)
+                finally:
+                    llm_may_run.set()
                 if first:
                     timings["tts_first_audio_ms"] = _ms(time.perf_counter() - t)
                 if cancel.is_set() or audio.samples.size == 0:
@@ -316,6 +368,7 @@ class TurnRunner:
                 for sentence in splitter.push(piece):
                     if "first_sentence_ms" not in timings:
                         timings["first_sentence_ms"] = _ms(time.perf_counter() - t0)
+                        llm_may_run.clear()
                     self.emit(SentenceReady(turn_id, sentence))
                     sentences.put_nowait(sentence)
             rest = splitter.flush()
@@ -325,6 +378,7 @@ class TurnRunner:
                 sentences.put_nowait(rest)
             timings["llm_ms"] = _ms(time.perf_counter() - t_llm)
         finally:
+            llm_may_run.set()
             sentences.put_nowait(None)
             await producer
             await speaker

@@ -130,7 +130,7 @@ def test_interrupt_stops_and_history_keeps_only_what_was_spoken(env: Env, tmp_pa
         result = env.run(env.assistant.ask_text("Tell me a long story about a brave owl, in ten sentences.", sink))
         sink.close()
     finally:
-        env.assistant._listeners.remove(on_event)
+        env.assistant.remove_listener(on_event)
     assert result.interrupted
     assert len(spoken) == 1
     assert result.spoken_text == spoken[0]
@@ -295,3 +295,25 @@ def test_llm_runs_while_the_loop_stays_free(env: Env, tmp_path: Path) -> None:
 
     env.run(turn())
     assert any(isinstance(e, ReplyDelta) for e in env.events)
+
+
+def test_segments_finished_while_the_key_is_held_are_transcribed_before_release(env: Env, tmp_path: Path) -> None:
+    first, second = read_audio(DATA / "en_capital_france.wav"), read_audio(DATA / "en_days_week.wav")
+    gap = np.zeros(int(0.5 * first.sample_rate), np.float32)
+    held = Audio(np.concatenate([first.samples, gap, second.samples]), first.sample_rate)
+
+    async def hold_and_release() -> Any:
+        listening = env.assistant.listen("en")
+        step = held.sample_rate // 10
+        for i in range(0, len(held.samples), step):
+            listening.feed(Audio(held.samples[i : i + step], held.sample_rate))
+            await asyncio.sleep(0.1)  # real time: recognition of the first question runs meanwhile
+        done_before_release = listening.segments_done
+        sink = WavFileSink(tmp_path / "r.wav")
+        result = await env.assistant.ask_audio(AudioInput(held, time.perf_counter(), listening), sink)
+        sink.close()
+        return done_before_release, result
+
+    done_before_release, result = env.run(hold_and_release())
+    assert done_before_release == 1
+    assert {"france", "week"} <= set(words(result.transcript)), result.transcript

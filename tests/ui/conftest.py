@@ -143,6 +143,7 @@ def sova(
 ) -> Iterator[SovaApp]:
     """The whole app on the shared engine, speaking into WAV files, hearing tests/data/en_capital_france.wav."""
     app = make_app(qapp, tmp_path, engine.config, sink_factory=sinks, source_factory=wav_source("en_capital_france"))
+    engine.history.new_conversation()  # each test starts a conversation of its own
     app.bridge.attach(engine)
     app.window.show()
     yield app

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import itertools
 import time
+from pathlib import Path
 
 import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
+from qasync import QEventLoop
 
 from engine.audio.sources import WavFileSource
 from engine.pipeline.events import TurnResult
-from tests.ui.conftest import DATA, TURN_TIMEOUT_MS, Sinks
+from tests.ui.conftest import DATA, TURN_TIMEOUT_MS, Sinks, dispose, make_app, wav_source
 from ui.app import SovaApp
 from ui.bridge import connect_queued
 
@@ -73,7 +76,8 @@ def test_hold_to_talk_button_gives_transcript_and_streamed_reply(qtbot: QtBot, s
     assert not window.level.isVisible()
     # the reply was spoken into the sink (a WAV file here)
     speak, sink = sinks.made[-1]
-    assert speak and sink.path.exists()
+    assert speak
+    qtbot.waitUntil(sink.path.exists, timeout=5000)  # written when the request closes its sink, just after the turn
     assert sf.info(str(sink.path)).duration > 0.3
 
 
@@ -118,6 +122,8 @@ def test_event_loop_keeps_ticking_during_a_whole_turn(qtbot: QtBot, sova: SovaAp
     timer.setInterval(20)
     timer.timeout.connect(lambda: ticks.append((time.monotonic(), sova.window.state.state)))
     timer.start()
+    # a recording no other test uses: its transcript is not in the STT cache, so recognition really runs
+    sova.bridge._source_factory = wav_source("en_days_week")
     sova.bridge.end_recording()  # nothing recorded: no-op
     sova.bridge.begin_recording()
     sova.bridge.end_recording()  # the whole file, through STT, the LLM and TTS
@@ -154,3 +160,25 @@ def test_hold_key_is_configurable(qtbot: QtBot, sova: SovaApp) -> None:
     assert sova.bridge.recording
     qtbot.keyRelease(sova.window.chat, Qt.Key.Key_F8)
     assert not sova.bridge.recording
+
+
+def test_history_of_the_conversation_is_shown_at_start(
+    qtbot: QtBot, sova: SovaApp, qapp: QApplication, running_loop: QEventLoop, tmp_path: Path
+) -> None:
+    finished = _record_finished(sova)
+    sova.bridge.ask_text("Name one colour of the rainbow, in one word.")
+    qtbot.waitUntil(lambda: bool(finished), timeout=TURN_TIMEOUT_MS)
+    assistant = sova.bridge.assistant
+    assert assistant is not None
+    again = make_app(qapp, tmp_path / "again", assistant.config)
+    try:
+        again.bridge.attach(assistant)
+        qtbot.waitUntil(lambda: len(again.window.chat.bubbles()) == 2, timeout=5000)
+        user, reply = again.window.chat.bubbles()
+        assert (user.role, user.text()) == ("user", "Name one colour of the rainbow, in one word.")
+        assert (reply.role, reply.text()) == ("assistant", finished[0].reply_text)
+        # "New conversation" clears the window and the engine's current conversation
+        again.actions.new_conversation.trigger()
+        assert again.window.chat.bubbles() == [] and assistant.history.messages() == []
+    finally:
+        dispose(again, running_loop)

@@ -13,13 +13,14 @@ from engine.pipeline.prompt import (
     DEFAULT_TEMPLATE,
     RESOURCES_DIR,
     PromptBuilder,
+    Prompts,
     describe_emotion,
     repetition_note,
     template_version,
 )
 from engine.stages.base import ChatMessage, EmotionResult
 
-PERSONA = RESOURCES_DIR / "personas" / "default.md"
+PERSONA = RESOURCES_DIR / "personas" / "default" / "en.md"
 SAD = EmotionResult("sad", valence=-0.7, arousal=-0.4, confidence=0.8, source="text")
 ANGRY = EmotionResult("angry", valence=-0.8, arousal=0.9, confidence=0.6, source="text+voice")
 HISTORY = (ChatMessage("user", "Hi there"), ChatMessage("assistant", "Hello! How are you?"))
@@ -41,10 +42,21 @@ def copies(tmp_path: Path) -> tuple[Path, Path]:
 def test_system_message_holds_persona_and_rules(builder: PromptBuilder) -> None:
     system = builder.build((), "Hello").messages[0]
     assert system.role == "system"
-    assert "Sova" in system.content and "Сова" in system.content
+    assert "Sova" in system.content and "Always answer in English." in system.content
     assert "{" not in system.content  # every placeholder was filled
     assert "no markdown" in system.content and "square brackets" in system.content
     assert "Sova chat prompt" not in system.content  # the template's header comment is not sent
+    assert not re.search("[а-яё]", system.content.lower())  # nothing nudges the model towards Russian
+
+
+def test_each_reply_language_has_a_prompt_written_in_it() -> None:
+    prompts = Prompts.from_resources("default")
+    ru = prompts.build((), "Привет", language="ru").messages[0].content
+    assert "Сова" in ru and "Всегда отвечай по-русски." in ru and "квадратных скобках" in ru
+    assert not re.search("[a-z]", ru.lower())
+    assert prompts.build((), "Hello", language="en").messages[0] == prompts.build((), "Hello").messages[0]
+    versions = {prompts.build((), "x", language=lang).template_version for lang in ("en", "ru")}
+    assert len(versions) == 2  # each language's files have their own version
 
 
 @pytest.mark.parametrize(
@@ -65,8 +77,8 @@ def test_system_prefix_is_identical_across_turns(builder: PromptBuilder, turn: d
     assert prompt.template_version == reference.template_version
 
 
-def test_per_turn_context_goes_into_the_last_user_message(builder: PromptBuilder) -> None:
-    prompt = builder.build(
+def test_per_turn_context_goes_into_the_last_user_message() -> None:
+    prompt = Prompts.from_resources("default").build(
         HISTORY,
         "Мне грустно сегодня.",
         memory_summary="Пользователя зовут Анна.",
@@ -79,10 +91,10 @@ def test_per_turn_context_goes_into_the_last_user_message(builder: PromptBuilder
     assert last.role == "user"
     assert last.content.startswith("[") and last.content.endswith("\nМне грустно сегодня.")
     notes = last.content[: last.content.index("]")]
-    for expected in ("Пользователя зовут Анна.", "sad", "negative mood, low energy", "23:40", "Конечно"):
+    for expected in ("Пользователя зовут Анна.", "sad", "настроение плохое, энергия низкая", "23:40", "Конечно"):
         assert expected in notes
-    assert notes.endswith("Answer in Russian.")  # the language hint sits right before the user's words
-    for expected in ("Анна", "sad", "23:40", "Конечно", "Answer in Russian"):
+    assert "Не начинай с 'Конечно'" in notes
+    for expected in ("Анна", "23:40", "Не начинай"):
         assert expected not in prompt.messages[0].content
 
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit,
 
 from engine.pipeline.events import TurnResult
 from ui.bridge import EngineBridge, connect_queued
-from ui.widgets.sizing import no_constraint
+from ui.widgets.sizing import bring_to_front, no_constraint
 
 ORIGIN = "quick"
 
@@ -17,7 +17,8 @@ class QuickQuery(QFrame):
     """A small frameless window with a line edit and the streamed answer."""
 
     def __init__(self, bridge: EngineBridge, parent: QWidget | None = None) -> None:
-        flags = Qt.WindowType.Tool | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
+        # a plain frameless window: a Qt.Tool window is raised on show, which offscreen cannot do (a warning)
+        flags = Qt.WindowType.Window | Qt.WindowType.FramelessWindowHint | Qt.WindowType.WindowStaysOnTopHint
         super().__init__(parent, flags)
         self.bridge = bridge
         self.setObjectName("quickQuery")
@@ -63,8 +64,7 @@ class QuickQuery(QFrame):
             area = screen.availableGeometry()
             self.move(area.center().x() - self.width() // 2, area.top() + area.height() // 4)
         self.show()
-        self.raise_()
-        self.activateWindow()
+        bring_to_front(self)
         self.input.setFocus()
         self.input.selectAll()
 

@@ -48,18 +48,25 @@ class EmotionStage:
         audio: Audio | None = None,
         words: int | None = None,
         cancel: threading.Event | None = None,
+        *,
+        use_llm: bool = True,
     ) -> EmotionResult:
         """Classify an utterance: `text` is its transcript, `audio` its recording (optional).
 
         `words` is the transcript's word count for the speaking rate (default: counted from `text`).
+        `use_llm=False` skips the LLM fallback (the turn's latency-critical first pass).
         """
         result = self.text_classifier.classify(text)
-        if result.confidence < self.min_confidence and self.llm is not None and text.strip():
+        if use_llm and self.llm is not None and self.wants_llm(result, text):
             result = prefer_llm(result, self._ask_llm(self.llm, text, cancel))
         if self.use_voice and audio is not None and len(audio.samples) > 0:
             count = words if words is not None else len(text.split())
             result = fuse(result, voice_arousal(voice_features(audio, count or None)))
         return result
+
+    def wants_llm(self, result: EmotionResult, text: str) -> bool:
+        """Whether `result` is unsure enough for the lightweight LLM's opinion (seed 5's fallback)."""
+        return result.confidence < self.min_confidence and self.llm is not None and bool(text.strip())
 
     def _ask_llm(self, llm: LanguageModel, text: str, cancel: threading.Event | None) -> EmotionResult | None:
         try:

@@ -61,7 +61,10 @@ class TranscriptCache:
         self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(self.folder, 0o700)  # mkdir's mode is masked by the umask, and the folder may be old
         self._cache = diskcache.Cache(
-            str(self.folder), disk=_RawOnlyDisk, size_limit=size_limit_mb * 1024 * 1024, eviction_policy="least-recently-used"
+            str(self.folder),
+            disk=_RawOnlyDisk,
+            size_limit=size_limit_mb * 1024 * 1024,
+            eviction_policy="least-recently-used",
         )
 
     def get(self, model_id: str, language: str | None, audio: Audio) -> Transcript | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,7 +23,8 @@ from engine.stages.stt.cache import TranscriptCache
 
 log = logging.getLogger(__name__)
 
-_LANGUAGES: tuple[SpokenLanguage, ...] = ("ru", "en")
+# en first: on a tie (neither listed) max() keeps the first
+_LANGUAGES: tuple[SpokenLanguage, ...] = ("en", "ru")
 
 
 def resolve_device(device: str, cuda_devices: int) -> str:
@@ -66,7 +68,7 @@ class WhisperRecognizer:
         self.cache = cache
 
     def detect_language(self, audio: Audio) -> tuple[SpokenLanguage, float]:
-        """ru or en, whichever Whisper finds likelier, and Whisper's probability for it."""
+        """The likelier of ru and en for `audio`, with Whisper's probability for it."""
         if self.english_only:
             return "en", 1.0
         samples = to_whisper_input(audio).samples
@@ -135,7 +137,8 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRe
     """Load the CTranslate2 model folder at `provider.path`.
 
     Options: device ("auto"/"cpu"/"cuda"), compute_type ("auto" or a CTranslate2 type), threads
-    (0: the library's default), beam_size, max_audio_seconds, cache (a TranscriptCache).
+    (0: the library's default), beam_size, max_audio_seconds, and either cache (a TranscriptCache)
+    or cache_dir (a folder for one; None: no cache).
     """
     import ctranslate2
     from faster_whisper import WhisperModel
@@ -152,7 +155,7 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRe
         )
     except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError for bad files and devices
         hint = (
-            "set `[audio.stt] device = \"cpu\"` in your config.toml"
+            'set `[audio.stt] device = "cpu"` in your config.toml'
             if device == "cuda"
             else "reinstall it with `sova models install-defaults` or `sova models verify`"
         )
@@ -162,11 +165,14 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRe
     english_only = list(provider.manifest.languages) == ["en"] or not model.model.is_multilingual
     max_seconds = options.get("max_audio_seconds")
     cache = options.get("cache")
+    if not isinstance(cache, TranscriptCache):
+        cache_dir = options.get("cache_dir")
+        cache = TranscriptCache(Path(cache_dir)) if cache_dir else None
     return WhisperRecognizer(
         model,
         model_id=provider.manifest.id,
         english_only=english_only,
         beam_size=int(options.get("beam_size", 1)),
         max_audio_seconds=float(max_seconds) if max_seconds is not None else None,
-        cache=cache if isinstance(cache, TranscriptCache) else None,
+        cache=cache,
     )

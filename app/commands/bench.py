@@ -1,0 +1,102 @@
+"""`sova bench`: voice-to-voice latency, ours against the sequential baseline and the compute limit."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from app.paths import AppPaths
+from engine.assistant import Assistant
+from engine.bench.runner import BenchReport, run_bench
+from engine.config import SovaConfig
+from engine.registry.registry import Registry
+from engine.stages.base import SpokenLanguage
+
+ROWS = [
+    ("v2v_ms", "voice-to-voice, ours", "ms"),
+    ("baseline_v2v_ms", "voice-to-voice, sequential baseline", "ms"),
+    ("limit_v2v_ms", "voice-to-voice, compute limit", "ms"),
+    ("stt_ms", "STT time", "ms"),
+    ("stt_rtf", "STT real-time factor", ""),
+    ("emotion_ms", "emotion time", "ms"),
+    ("llm_first_token_ms", "LLM time to first token", "ms"),
+    ("llm_tokens_per_s", "LLM tokens/s", ""),
+    ("first_sentence_ms", "first complete sentence (from key release)", "ms"),
+    ("tts_first_audio_ms", "TTS time to first audio", "ms"),
+    ("tts_rtf", "TTS real-time factor", ""),
+]
+
+
+def print_table(report: BenchReport) -> None:
+    """The human table: median [q1-q3] per language, then the ratios."""
+    langs = list(report.per_language)
+    print(f"{'measure':45}" + "".join(f"{lang + ' median [q1-q3]':>30}" for lang in langs))
+    for key, label, unit in ROWS:
+        cells = []
+        for lang in langs:
+            s = report.per_language[lang].get(key)
+            cells.append(
+                "-"
+                if s is None
+                else f"{s.median:.0f} [{s.q1:.0f}-{s.q3:.0f}] {unit}"
+                if unit
+                else f"{s.median:.2f} [{s.q1:.2f}-{s.q3:.2f}]"
+            )
+        print(f"{label:45}" + "".join(f"{c:>30}" for c in cells))
+    print(f"{'reply sentences (median)':45}" + "".join(f"{report.sentences[lang]:>30.0f}" for lang in langs))
+    for name in ("ours_over_baseline", "ours_over_limit"):
+        print(f"{name.replace('_', ' '):45}" + "".join(f"{report.ratios(lang)[name]:>30.2f}" for lang in langs))
+    print(f"peak RSS: {report.peak_rss_mb:.0f} MB; {report.turns} turns per language after a warm-up")
+    print(f"models: {report.models}")
+
+
+def _machine() -> dict[str, Any]:
+    import os
+
+    return {
+        "machine": platform.machine(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "system": platform.platform(),
+    }
+
+
+async def _bench(config: SovaConfig, args: argparse.Namespace) -> int:
+    paths = AppPaths.from_config(config)
+    registry = Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir)
+    # a throw-away data folder: the bench never touches the user's history, and no cached transcript helps it
+    with tempfile.TemporaryDirectory(prefix="sova-bench-data-") as tmp:
+        # greedy sampling: the three variants then write the same reply and time the same work
+        no_cache = config.audio.stt.model_copy(update={"cache": False})
+        greedy = config.llm.primary.model_copy(update={"temperature": 0.0})
+        config = config.model_copy(
+            update={
+                "audio": config.audio.model_copy(update={"stt": no_cache}),
+                "llm": config.llm.model_copy(update={"primary": greedy}),
+            }
+        )
+        assistant = Assistant(config, registry, Path(tmp))
+        print("loading the models...", file=sys.stderr)
+        await assistant.start()
+        try:
+            languages: list[SpokenLanguage] = [lang for lang in ("en", "ru") if lang in args.languages.split(",")]
+            report = await run_bench(assistant, languages, args.turns, lambda m: print(m, file=sys.stderr))
+        finally:
+            await assistant.close()
+    print_table(report)
+    if args.json:
+        data = report.as_json() | {"environment": _machine()}
+        args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def run_bench_command(config: SovaConfig, args: argparse.Namespace) -> int:
+    """Run `sova bench`."""
+    return asyncio.run(_bench(config, args))
