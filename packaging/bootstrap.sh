@@ -68,7 +68,12 @@ stamp=".venv/.sova-installed$( [ "$DEV" = 1 ] && echo -dev )"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1) $WHEELS"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing the project and its dependencies into .venv"
-  .venv/bin/python -m pip install -q --find-links "$WHEELS" -e ".$EXTRAS"
+  mkdir -p .cache
+  if ! .venv/bin/python -m pip install -q --find-links "$WHEELS" -e ".$EXTRAS" >.cache/pip-install.log 2>&1; then
+    tail -n 40 .cache/pip-install.log >&2
+    say "installing the dependencies failed (full log: .cache/pip-install.log)"
+    exit 1
+  fi
   echo "$want" > "$stamp"
 fi
 

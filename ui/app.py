@@ -10,8 +10,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QObject
-from PySide6.QtGui import QIcon
+from PySide6.QtCore import QCoreApplication, QObject, QUrl
+from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from qasync import QEventLoop
 
@@ -28,6 +28,7 @@ from ui.hotkey import GlobalHotkey
 from ui.i18n import Translations, resolve_language, system_locale_name
 from ui.main_window import MainWindow
 from ui.prefs import UiPrefs, load_prefs, prefs_file
+from ui.qt_compat import guard_emit_refcount_leak
 from ui.settings_dialog import SettingsDialog
 from ui.settings_model import installed_choices, needs_restart
 from ui.tray import SovaTray
@@ -256,6 +257,34 @@ class SovaApp(QObject):
         self.tray.retranslate()
 
 
+def show_startup_error(error: SovaError, config_file: Path | None = None) -> int:
+    """Show why Sova cannot start (e.g. an invalid config) in a dialog; returns the error's exit status.
+
+    For `sova gui` started from a desktop menu, where nobody reads stderr.
+    """
+    existing = QApplication.instance()
+    qapp = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
+    guard_emit_refcount_leak()
+    translations = Translations(qapp)
+    translations.apply(resolve_language("system", system_locale_name()))
+
+    # explicit contexts, which pyside6-lupdate reads: the texts are SovaApp's
+    title = QCoreApplication.translate("SovaApp", "Sova cannot start")
+    box = QMessageBox(QMessageBox.Icon.Critical, title, error.message)
+    if error.hint:
+        box.setInformativeText(QCoreApplication.translate("SovaApp", "What to do: {hint}").format(hint=error.hint))
+    edit = None
+    if config_file is not None and config_file.exists():
+        label = QCoreApplication.translate("SovaApp", "Open the configuration file")
+        edit = box.addButton(label, QMessageBox.ButtonRole.ActionRole)
+    box.addButton(QMessageBox.StandardButton.Close)
+    box.exec()
+    if edit is not None and box.clickedButton() is edit:
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(config_file)))
+    translations.deleteLater()
+    return error.exit_code
+
+
 def run(config: SovaConfig) -> int:
     """Run the desktop app until the user quits; returns the process exit status."""
     existing = QApplication.instance()
@@ -264,6 +293,7 @@ def run(config: SovaConfig) -> int:
     qapp.setOrganizationName("sova")
     qapp.setDesktopFileName("sova")
     qapp.setQuitOnLastWindowClosed(False)  # the tray keeps Sova running; `main` decides when to quit
+    guard_emit_refcount_leak()
     loop = QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:

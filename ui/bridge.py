@@ -37,6 +37,7 @@ from engine.pipeline.events import (
     TurnResult,
     TurnStarted,
 )
+from engine.pipeline.listening import Listening
 from engine.pipeline.turn import AudioInput
 from ui.audio import SinkChoice, open_sink
 from ui.status import EngineStatus, engine_status
@@ -108,6 +109,7 @@ class EngineBridge(QObject):
         self._sink_factory = sink_factory
         self._source_factory = source_factory
         self._source: AudioSource | None = None
+        self._listening: Listening | None = None
         self._muted = False
         self._origin = "window"
         self._turn_origin: dict[int, str] = {}
@@ -123,7 +125,9 @@ class EngineBridge(QObject):
     def on_event(self, event: Event) -> None:
         """Re-emit an engine event as its signal (the assistant's listener, on the loop thread)."""
         if isinstance(event, StateChanged):
-            self.state_changed.emit(event.state.value)
+            # a turn that ends (interrupted) while push-to-talk is held: the user is still being heard
+            listening = event.state == AssistantState.IDLE and self._source is not None
+            self.state_changed.emit(AssistantState.LISTENING.value if listening else event.state.value)
         elif isinstance(event, TurnStarted):
             self._turn_emitted = True
             self._turn_origin[event.turn_id] = self._origin
@@ -198,6 +202,9 @@ class EngineBridge(QObject):
             self._source.stop()
             self._source = None
             self.recording_changed.emit(False)
+        if self._listening is not None:
+            self._listening.cancel()
+            self._listening = None
         assistant, self.assistant = self.assistant, None
         if assistant is not None:
             assistant.interrupt()
@@ -277,13 +284,17 @@ class EngineBridge(QObject):
         if self.assistant is None or self._source is not None:
             return False
         self.interrupt()
+        # finished phrases are transcribed while the key is still held: at release only the tail is left
+        listening = self.assistant.listen(self.config.app.language)
         try:
             source = self._source_factory(self.config)
+            source.on_chunk = listening.feed
             source.start()
         except SovaError as exc:
+            listening.cancel()
             self.error.emit(exc.code, exc.message, exc.hint or "")
             return False
-        self._source = source
+        self._source, self._listening = source, listening
         self.recording_changed.emit(True)
         self.state_changed.emit(AssistantState.LISTENING.value)
         return True
@@ -291,6 +302,7 @@ class EngineBridge(QObject):
     def end_recording(self, *, origin: str = "window") -> Request | None:
         """Push-to-talk released: answer what was recorded."""
         source, self._source = self._source, None
+        listening, self._listening = self._listening, None
         if source is None:
             return None
         ended_at = time.perf_counter()
@@ -298,16 +310,16 @@ class EngineBridge(QObject):
         self.recording_changed.emit(False)
         assistant = self.assistant
         if assistant is None:
+            if listening is not None:
+                listening.cancel()
             return None
-        turn = AudioInput(audio, ended_at)
+        turn = AudioInput(audio, ended_at, listening)
         language = self.config.app.language
         return self._spawn(origin, True, lambda sink: assistant.ask_audio(turn, sink, language=language))
 
     # -- running requests -----------------------------------------------------------------------------
 
-    def _spawn(
-        self, origin: str, speak: bool, ask: Callable[[AudioSink], Coroutine[Any, Any, TurnResult]]
-    ) -> Request:
+    def _spawn(self, origin: str, speak: bool, ask: Callable[[AudioSink], Coroutine[Any, Any, TurnResult]]) -> Request:
         task = asyncio.get_running_loop().create_task(self._request(origin, speak, ask))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)

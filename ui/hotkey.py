@@ -79,6 +79,11 @@ def parse_hotkey(text: str) -> tuple[int, str] | None:
     return mask, _KEYSYMS.get(key, key)
 
 
+def _switches_console(mask: int, keysym: str) -> bool:
+    """Whether X (XKB) turns this combination into a console switch, so it never reaches a grab."""
+    return mask & (_CONTROL | _MOD1) == _CONTROL | _MOD1 and keysym in {f"F{n}" for n in range(1, 13)}
+
+
 def _load_x11() -> Any:
     name = ctypes.util.find_library("X11")
     if name is None:
@@ -137,6 +142,8 @@ class GlobalHotkey(QObject):
         parsed = parse_hotkey(QKeySequence(key).toString())
         if parsed is None:
             return self.tr("{key} is not a single key with Ctrl/Alt/Shift/Meta").format(key=key)
+        if _switches_console(*parsed):
+            return self.tr("Ctrl+Alt+F1…F12 switch consoles; the desktop never passes them on")
         if self._lib is None:
             self._lib = _load_x11()
             if self._lib is None:

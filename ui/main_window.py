@@ -29,6 +29,7 @@ from ui.bridge import LOADING, EngineBridge, connect_queued
 from ui.status import EngineStatus
 from ui.widgets.banner import Banner
 from ui.widgets.chat_view import ChatView
+from ui.widgets.elided_label import ElidedLabel
 from ui.widgets.level_meter import LevelMeter
 from ui.widgets.sizing import no_constraint
 from ui.widgets.state_indicator import StateIndicator
@@ -98,9 +99,13 @@ class MainWindow(QMainWindow):
         layout.addLayout(bottom)
         self.setCentralWidget(central)
 
-        self.models = QLabel()
+        # the models yield to temporary messages (notices); the scheduler's state stays on the right
+        self.models = ElidedLabel()
         self.models.setStyleSheet("font-size: 11px;")
-        self.statusBar().addPermanentWidget(self.models)
+        self.statusBar().addWidget(self.models, 1)
+        self.scheduler = QLabel()
+        self.scheduler.setStyleSheet("font-size: 11px;")
+        self.statusBar().addPermanentWidget(self.scheduler)
         self._status = EngineStatus()
 
         self.menu = QMenu(self)
@@ -165,9 +170,9 @@ class MainWindow(QMainWindow):
             if message.role == "assistant" and not message.complete:
                 bubble.set_interrupted()
 
-    def show_status_message(self, text: str) -> None:
-        """Show a message in the status bar (until the next one)."""
-        self.statusBar().showMessage(text)
+    def show_status_message(self, text: str, timeout_ms: int = 30_000) -> None:
+        """Show a message in the status bar for a while (the models line returns after it)."""
+        self.statusBar().showMessage(text, timeout_ms)
 
     # -- engine events -----------------------------------------------------------------------------
 
@@ -235,18 +240,21 @@ class MainWindow(QMainWindow):
     def _render_status(self) -> None:
         s = self._status
         if not s.llm:
-            self.models.setText(self.tr("Models: loading…"))
+            self.models.set_full_text(self.tr("Models: loading…"))
+            self.scheduler.setText("")
             return
         voices = ", ".join(f"{lang} {voice}" for lang, voice in s.voices)
+        self.models.set_full_text(
+            self.tr("STT: {stt} · LLM: {llm} (light: {light}) · TTS: {voices}").format(
+                stt=s.stt, llm=s.llm, light=s.lightweight, voices=voices
+            )
+        )
         downshift = self.tr("no")
         if s.downshifted:
             downshift = self.tr("yes") + (f" ({s.downshift_reason})" if s.downshift_reason else "")
-        self.models.setText(
-            self.tr("STT: {stt} · LLM: {llm} (light: {light}) · TTS: {voices} · downshifted: {down}").format(
-                stt=s.stt, llm=s.llm, light=s.lightweight, voices=voices, down=downshift
-            )
-        )
-        self.models.setToolTip(self.tr("Loaded models: {ids}").format(ids=", ".join(s.loaded)))
+        # the scheduler hook: EngineStatus carries its state (ui/status.py)
+        self.scheduler.setText(self.tr("downshifted: {down}").format(down=downshift))
+        self.scheduler.setToolTip(self.tr("Loaded models: {ids}").format(ids=", ".join(s.loaded)))
 
     # -- the hold key ------------------------------------------------------------------------------
 

@@ -89,7 +89,12 @@ def installed_choices(registry: Registry, personas_dir: Path) -> Choices:
             if p.status().installed
         )
 
-    personas = tuple(sorted(p.stem for p in personas_dir.glob("*.md"))) if personas_dir.is_dir() else ()
+    # a persona is a folder with one file per reply language (resources/personas/<name>/en.md, ru.md)
+    personas = (
+        tuple(sorted(p.name for p in personas_dir.iterdir() if (p / "en.md").is_file()))
+        if personas_dir.is_dir()
+        else ()
+    )
     return Choices(installed("llm"), installed("tts", "en"), installed("tts", "ru"), personas)
 
 

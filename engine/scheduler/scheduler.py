@@ -132,9 +132,16 @@ class Scheduler:
             ]
         return []
 
-    async def load(self, provider: ModelProvider, options: Mapping[str, Any], *, idle_unload_s: float | None) -> Any:
-        """Load an on-demand model within the budget (BudgetExceeded if it does not fit)."""
+    async def load(
+        self, provider: ModelProvider, options: Mapping[str, Any], *, idle_unload_s: float | None = None
+    ) -> Any:
+        """Load an on-demand model within the budget (BudgetExceeded if it does not fit).
+
+        It is unloaded after `idle_unload_s` idle, else after the manifest's `idle_unload_seconds`.
+        """
         model_id = provider.manifest.id
+        if idle_unload_s is None and provider.manifest.effective_load == "on_demand":
+            idle_unload_s = provider.manifest.idle_unload_seconds
         if model_id in self.residents:
             return provider.load(**options)
         mb = self.cost_mb(provider.manifest)

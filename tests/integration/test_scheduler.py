@@ -186,7 +186,7 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
         return result, await transcription, still_transcribing
 
     result, transcript, _ = env.run(main())
-    assert "france" in words(transcript.text) and len(words(transcript.text)) > 30
+    assert {"france", "week"} <= set(words(transcript.text))
     assert result.downshifted is True
     assert result.downshift_reason == policy.STT_BUSY
     assert result.models["llm"] == LIGHT
@@ -224,6 +224,7 @@ def moe_env(
     """A scheduler with the resident 0.5B primary and a MoE on the stand-in manifest."""
     cfg = config(watchdog_interval_s=0.2, ram_budget_mb=moe.pop("ram_budget_mb", 16384),
                  moe={"model": STANDIN, "context_length": 1024, "max_output_tokens": 96, "threads": 2, **moe})
+    installed(STANDIN).unload()  # each test starts with the MoE not loaded, whatever the one before did
     lanes = Lanes()
     sched = Scheduler(cfg, lanes, device="cpu")
     primary = installed(PRIMARY)
@@ -289,13 +290,14 @@ def test_moe_that_does_not_fit_the_budget_is_not_loaded(registry: Registry, inst
 
 
 def test_moe_switches_itself_off_when_its_p95_breaks_the_sla(registry: Registry, installed: Any) -> None:
-    sched, moe, lanes, events, _standin = moe_env(registry, installed, p95_sla_ms=1.0, sla_min_samples=1,
+    sched, moe, lanes, events, standin = moe_env(registry, installed, p95_sla_ms=1.0, sla_min_samples=1,
                                                  use_cases=["judge"])
 
     async def main() -> tuple[Any, Any, Any]:
+        plan = await moe.handle(PlanGenerate("Water the plants"))  # not whitelisted: never loads the MoE
+        assert not standin.loaded
         first = await moe.handle(NeedJudge("Is the sky blue?", "Yes.", "No."))
         second = await moe.handle(NeedJudge("Is snow cold?", "Yes.", "No."))
-        plan = await moe.handle(PlanGenerate("Water the plants"))  # not whitelisted: never loads the MoE
         await sched.close()
         return first, second, plan
 

@@ -26,6 +26,10 @@ from engine.config import SovaConfig, validate_config
 from engine.registry.registry import Registry
 from ui.app import SovaApp
 from ui.audio import NullSink, SinkChoice
+from ui.qt_compat import guard_emit_refcount_leak
+
+# PySide6 6.12.0 leaks a reference to True per Python emit: without this the session aborts at exit
+guard_emit_refcount_leak()
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"

@@ -205,3 +205,20 @@ def test_prefs_round_trip_and_bad_file(tmp_path: Path) -> None:
     assert load_prefs(path).hold_key == "Space"
     path.write_text("not toml [")
     assert load_prefs(path) == UiPrefs()
+
+
+def test_emit_refcount_guard_keeps_true_alive() -> None:
+    import sys
+
+    from PySide6.QtCore import QObject, Signal
+
+    from ui.qt_compat import guard_emit_refcount_leak
+
+    class Emitter(QObject):
+        fired = Signal(str)
+
+    guard_emit_refcount_leak()  # idempotent: the UI conftest applied it already where needed
+    emitter = Emitter()
+    for _ in range(20_000):  # more than True's own reference count: aborted the interpreter unguarded
+        emitter.fired.emit("x")
+    assert sys.getrefcount(True) > 1000

@@ -182,3 +182,16 @@ def test_history_of_the_conversation_is_shown_at_start(
         assert again.window.chat.bubbles() == [] and assistant.history.messages() == []
     finally:
         dispose(again, running_loop)
+
+
+def test_status_bar_names_the_models_and_the_scheduler_state(qtbot: QtBot, sova: SovaApp) -> None:
+    assistant = sova.bridge.assistant
+    assert assistant is not None and assistant.stages is not None
+    stages = assistant.stages
+    qtbot.waitUntil(lambda: "LLM:" in sova.window.models.full_text(), timeout=5000)
+    text = sova.window.models.full_text()
+    assert stages.stt.model_id in text and stages.llm.model.model_id in text
+    for language, voice in stages.tts.voices.items():
+        assert f"{language} {voice.model_id}" in text
+    assert sova.window.scheduler.text() == "downshifted: no"
+    assert stages.llm.model.model_id in sova.window.scheduler.toolTip()

@@ -100,31 +100,26 @@
     </message>
     <message>
         <location filename="../widgets/chat_view.py" line="119" />
-        <source>neutral tone</source>
-        <translation>ровный тон</translation>
-    </message>
-    <message>
-        <location filename="../widgets/chat_view.py" line="120" />
         <source>energetic</source>
         <translation>возбуждённо</translation>
     </message>
     <message>
-        <location filename="../widgets/chat_view.py" line="121" />
+        <location filename="../widgets/chat_view.py" line="120" />
         <source>calm</source>
         <translation>спокойно</translation>
     </message>
     <message>
-        <location filename="../widgets/chat_view.py" line="133" />
+        <location filename="../widgets/chat_view.py" line="132" />
         <source>valence {v:+.2f}, arousal {a:+.2f}, confidence {c:.0%} ({source})</source>
         <translation>валентность {v:+.2f}, возбуждение {a:+.2f}, уверенность {c:.0%} ({source})</translation>
     </message>
     <message>
-        <location filename="../widgets/chat_view.py" line="138" />
+        <location filename="../widgets/chat_view.py" line="137" />
         <source>interrupted</source>
         <translation>прервано</translation>
     </message>
     <message>
-        <location filename="../widgets/chat_view.py" line="140" />
+        <location filename="../widgets/chat_view.py" line="139" />
         <source>What to do: {hint}</source>
         <translation>Что сделать: {hint}</translation>
     </message>
@@ -132,7 +127,7 @@
 <context>
     <name>EngineBridge</name>
     <message>
-        <location filename="../bridge.py" line="322" />
+        <location filename="../bridge.py" line="329" />
         <source>No speaker was found: replies are shown but not spoken.</source>
         <extracomment>state shown while the models load (not an engine state) a running request: its result is the turn's, or None when it failed (the failure was signalled)</extracomment>
         <translation>Динамик не найден: ответы показываются, но не озвучиваются.</translation>
@@ -141,33 +136,38 @@
 <context>
     <name>GlobalHotkey</name>
     <message>
-        <location filename="../hotkey.py" line="136" />
+        <location filename="../hotkey.py" line="141" />
         <source>a global key needs an X11 desktop (this one is {platform})</source>
         <extracomment>Qt modifier names -&gt; X modifier masks Qt key names that differ from X keysym names</extracomment>
         <translation>глобальной клавише нужен рабочий стол X11 (здесь {platform})</translation>
     </message>
     <message>
-        <location filename="../hotkey.py" line="139" />
+        <location filename="../hotkey.py" line="144" />
         <source>{key} is not a single key with Ctrl/Alt/Shift/Meta</source>
         <translation>{key} — не одна клавиша с Ctrl/Alt/Shift/Meta</translation>
     </message>
     <message>
-        <location filename="../hotkey.py" line="143" />
+        <location filename="../hotkey.py" line="146" />
+        <source>Ctrl+Alt+F1…F12 switch consoles; the desktop never passes them on</source>
+        <translation>Ctrl+Alt+F1…F12 переключают консоли; рабочий стол их не передаёт</translation>
+    </message>
+    <message>
+        <location filename="../hotkey.py" line="150" />
         <source>libX11 is not installed</source>
         <translation>не установлена библиотека libX11</translation>
     </message>
     <message>
-        <location filename="../hotkey.py" line="149" />
+        <location filename="../hotkey.py" line="156" />
         <source>cannot connect to the X display</source>
         <translation>нет соединения с X-сервером</translation>
     </message>
     <message>
-        <location filename="../hotkey.py" line="154" />
+        <location filename="../hotkey.py" line="161" />
         <source>{key} is not on this keyboard</source>
         <translation>на этой клавиатуре нет клавиши {key}</translation>
     </message>
     <message>
-        <location filename="../hotkey.py" line="174" />
+        <location filename="../hotkey.py" line="181" />
         <source>another program already uses {key}</source>
         <translation>клавишу {key} уже заняла другая программа</translation>
     </message>
@@ -175,58 +175,63 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="235" />
+        <location filename="../main_window.py" line="243" />
         <source>Models: loading…</source>
         <extracomment>how often the level meter reads the source's level while recording (ms) the window was closed by the user (the app decides: hide to the tray, or quit)</extracomment>
         <translation>Модели: загрузка…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="238" />
+        <location filename="../main_window.py" line="248" />
+        <source>STT: {stt} · LLM: {llm} (light: {light}) · TTS: {voices}</source>
+        <translation>Распознавание: {stt} · LLM: {llm} (лёгкая: {light}) · Голоса: {voices}</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="252" />
         <source>no</source>
         <translation>нет</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240" />
+        <location filename="../main_window.py" line="254" />
         <source>yes</source>
         <translation>да</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="242" />
-        <source>STT: {stt} · LLM: {llm} (light: {light}) · TTS: {voices} · downshifted: {down}</source>
-        <translation>Распознавание: {stt} · LLM: {llm} (лёгкая: {light}) · Голоса: {voices} · упрощённый режим: {down}</translation>
+        <location filename="../main_window.py" line="256" />
+        <source>downshifted: {down}</source>
+        <translation>упрощённый режим: {down}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="246" />
+        <location filename="../main_window.py" line="257" />
         <source>Loaded models: {ids}</source>
         <translation>Загруженные модели: {ids}</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="274" />
+        <location filename="../main_window.py" line="285" />
         <source>Sova</source>
         <translation>Сова</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="275" />
+        <location filename="../main_window.py" line="286" />
         <source>&amp;Sova</source>
         <translation>&amp;Сова</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="276" />
+        <location filename="../main_window.py" line="287" />
         <source>Type a question and press Enter</source>
         <translation>Напишите вопрос и нажмите Enter</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="277" />
+        <location filename="../main_window.py" line="288" />
         <source>Send</source>
         <translation>Отправить</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="278" />
+        <location filename="../main_window.py" line="289" />
         <source>Stop</source>
         <translation>Стоп</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="279" />
+        <location filename="../main_window.py" line="290" />
         <source>Stop the reply (Esc)</source>
         <translation>Остановить ответ (Esc)</translation>
     </message>
@@ -396,44 +401,51 @@
 <context>
     <name>SovaApp</name>
     <message>
-        <location filename="../app.py" line="141" />
+        <location filename="../app.py" line="143" />
+        <location filename="../app.py" line="272" />
         <source>Sova cannot start</source>
         <translation>Сова не может запуститься</translation>
     </message>
     <message>
-        <location filename="../app.py" line="143" />
+        <location filename="../app.py" line="145" />
+        <location filename="../app.py" line="275" />
         <source>What to do: {hint}</source>
         <translation>Что сделать: {hint}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="144" />
+        <location filename="../app.py" line="146" />
         <source>Open settings…</source>
         <translation>Открыть настройки…</translation>
     </message>
     <message>
-        <location filename="../app.py" line="145" />
+        <location filename="../app.py" line="147" />
         <source>Quit</source>
         <translation>Выйти</translation>
     </message>
     <message>
-        <location filename="../app.py" line="234" />
+        <location filename="../app.py" line="235" />
         <source>The global key is off: {reason}</source>
         <translation>Глобальная клавиша выключена: {reason}</translation>
     </message>
     <message>
-        <location filename="../app.py" line="241" />
+        <location filename="../app.py" line="242" />
         <source>This desktop has no system tray: Sova quits when its window closes; quick questions are in the Sova menu (Ctrl+K).</source>
         <translation>На этом рабочем столе нет системного лотка: Сова завершится при закрытии окна; быстрые вопросы — в меню «Сова» (Ctrl+K).</translation>
     </message>
     <message>
-        <location filename="../app.py" line="252" />
+        <location filename="../app.py" line="253" />
         <source>Sova</source>
         <translation>Сова</translation>
     </message>
     <message>
-        <location filename="../app.py" line="252" />
+        <location filename="../app.py" line="253" />
         <source>Sova keeps running in the tray; use Quit in its menu to leave.</source>
         <translation>Сова продолжает работать в лотке; чтобы выйти, выберите «Выход» в его меню.</translation>
+    </message>
+    <message>
+        <location filename="../app.py" line="278" />
+        <source>Open the configuration file</source>
+        <translation>Открыть файл настроек</translation>
     </message>
 </context>
 <context>

@@ -116,19 +116,18 @@ class Bubble(QFrame):
         words = {
             "pleasant": self.tr("pleasant"),
             "unpleasant": self.tr("unpleasant"),
-            "neutral": self.tr("neutral tone"),
             "energetic": self.tr("energetic"),
             "calm": self.tr("calm"),
         }
         keys = [valence_word(emotion.valence), arousal_word(emotion.arousal)]
-        return [words[k] for k in keys if k]
+        return [words[k] for k in keys if k in words]  # a neutral valence adds no word
 
     def _render(self) -> None:
         self._text_label.setText(PLACEHOLDER if self.pending and not self._content else self._content)
         meta: list[str] = []
         if self.emotion is not None:
             e = self.emotion
-            meta.append(self._emotion_label(e.label) + " · " + ", ".join(self._affect_words(e)))
+            meta.append(" · ".join([self._emotion_label(e.label), *self._affect_words(e)]))
             self._meta.setToolTip(
                 self.tr("valence {v:+.2f}, arousal {a:+.2f}, confidence {c:.0%} ({source})").format(
                     v=e.valence, a=e.arousal, c=e.confidence, source=e.source
