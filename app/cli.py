@@ -94,7 +94,17 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{target}: valid")
         return 0
 
-    config = load_app_config()
+    wants_window = args.command == "gui" or (args.command is None and _has_display())
+    try:
+        config = load_app_config()
+    except ConfigError as exc:
+        if not wants_window:
+            raise
+        # started from a desktop menu nobody reads stderr: say it in a dialog, with the file to fix
+        print(f"error: {exc}", file=sys.stderr)
+        from ui.app import show_startup_error
+
+        return show_startup_error(exc, user_config_file())
     if args.command == "models":
         from app.commands import models
 
@@ -121,7 +131,7 @@ def _run(args: argparse.Namespace) -> int:
         from app.commands.ask import run_ask
 
         return run_ask(config, args)
-    if args.command == "chat" or (args.command is None and not _has_display()):
+    if not wants_window:
         from app.commands.chat import run_chat
 
         if args.command is None:

@@ -9,6 +9,7 @@ results, idle unloads) reach `assistant.scheduler.add_listener`; `close()` shuts
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import threading
@@ -166,6 +167,8 @@ class Assistant:
         async def finish_processing() -> None:
             async with self._turn_lock:  # the turn in progress ends (cancelled) and writes its history
                 pass
+            if self._runner is not None and self._runner.background:  # e.g. an emotion refinement
+                await asyncio.gather(*self._runner.background, return_exceptions=True)
 
         async def save_state() -> None:
             chains = [self._inflight] if self._inflight and self._inflight.get("user_text") else []
@@ -177,13 +180,10 @@ class Assistant:
         async def stop_output() -> None:
             await self.scheduler.close()
             await asyncio.to_thread(self.metrics.write_snapshot, self.metrics_file)
-            if self.stages is not None:
-                for model in {
-                    id(m): m for m in (self.stages.llm.model, self.stages.lightweight.model, self.stages.stt)
-                }.values():
-                    close = getattr(model, "close", None)
-                    if callable(close):
-                        await self.lanes.run("aux", close)
+            # through the providers: they drop their cached instance, so a later load is a fresh one
+            for provider in self.registry:
+                if provider.loaded:
+                    await self.lanes.run("aux", provider.unload)
 
         self.shutdown_report = await shutdown.run_phases(
             [
@@ -205,7 +205,8 @@ class Assistant:
         wanted = language or self.config.app.language
         forced: SpokenLanguage | None = wanted if wanted in ("ru", "en") else None  # type: ignore[assignment]
         params = VadParams.from_config(self.config.audio.vad)
-        return Listening(self.stages.vad, self.stages.stt, params, self.lanes, asyncio.get_running_loop(), forced)
+        run_stt = functools.partial(self.scheduler.run, "stt", "stt")  # under the device lease, like any STT
+        return Listening(self.stages.vad, self.stages.stt, params, run_stt, asyncio.get_running_loop(), forced)
 
     def interrupt(self) -> None:
         """Barge-in: stop generation and playback of the current turn at once."""

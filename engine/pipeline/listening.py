@@ -11,17 +11,21 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from engine.audio.resample import to_whisper_input
 from engine.audio.types import Audio
 from engine.errors import NoSpeechError
-from engine.scheduler.lanes import Lanes
 from engine.stages.base import SpeechRecognizer, SpeechSegment, SpokenLanguage, Transcript
 from engine.stages.vad.segmenter import VadParams
 from engine.stages.vad.silero import SileroVAD
+
+#: runs a blocking call where STT may run (the stt lane, under the scheduler's device lease)
+StageRunner = Callable[..., Awaitable[Any]]
 
 #: re-run the VAD after this much new audio
 STEP_S = 0.5
@@ -57,11 +61,11 @@ class Listening:
         vad: SileroVAD,
         stt: SpeechRecognizer,
         params: VadParams,
-        lanes: Lanes,
+        run_stt: StageRunner,
         loop: asyncio.AbstractEventLoop,
         language: SpokenLanguage | None,
     ) -> None:
-        self._vad, self._stt, self._params, self._lanes, self._loop = vad, stt, params, lanes, loop
+        self._vad, self._stt, self._params, self._run, self._loop = vad, stt, params, run_stt, loop
         self.language = language
         self._chunks: list[np.ndarray] = []
         self._lock = threading.Lock()
@@ -98,13 +102,13 @@ class Listening:
                 continue
             audio = self._audio()
             self._scanned = len(audio.samples)
-            segments = await self._lanes.run("stt", self._vad.speech_segments, audio, self._params)
+            segments = await self._run(self._vad.speech_segments, audio, self._params)
             for segment in finished_segments(segments, audio.duration_s, self._params):
                 if self._closed:
                     return
                 if any(same_segment(segment, d.segment) for d in self._done):
                     continue
-                transcript = await self._lanes.run("stt", self._transcribe, audio, segment)
+                transcript = await self._run(self._transcribe, audio, segment)
                 self.language = self.language or transcript.language  # detect once, then keep it
                 self._done.append(_Done(segment, transcript.text))
 
@@ -119,7 +123,7 @@ class Listening:
         self._wake.set()
         await self._worker
         full = to_whisper_input(audio) if audio is not None else self._audio()
-        segments = await self._lanes.run("stt", self._vad.speech_segments, full, self._params)
+        segments = await self._run(self._vad.speech_segments, full, self._params)
         if not segments:
             raise NoSpeechError(
                 "no speech was found in the recording", hint="check the microphone and speak closer to it"
@@ -130,7 +134,7 @@ class Listening:
             if known is not None:
                 texts.append(known.text)
                 continue
-            transcript = await self._lanes.run("stt", self._transcribe, full, segment)
+            transcript = await self._run(self._transcribe, full, segment)
             language = language or transcript.language
             probability = min(probability, transcript.language_probability)
             texts.append(transcript.text)

@@ -18,7 +18,8 @@ from typing import Any
 from engine.config import LLMRoleSection, SovaConfig
 from engine.errors import ModelUnavailableError
 from engine.registry.registry import ModelProvider, Registry
-from engine.stages.base import EmotionClassifier, LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
+from engine.stages.base import LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
+from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
 from engine.stages.tts.router import VoiceRouter
 from engine.stages.vad.silero import SileroVAD
 
@@ -43,7 +44,7 @@ class Stages:
     llm: LoadedLLM
     lightweight: LoadedLLM
     tts: VoiceRouter
-    emotion: EmotionClassifier | None
+    emotion: EmotionStage | None
     notices: list[str] = field(default_factory=list)
 
 
@@ -148,9 +149,7 @@ def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], n
 
 def _build_emotion(
     config: SovaConfig, registry: Registry, llm: LanguageModel, notices: list[str]
-) -> EmotionClassifier | None:
-    from engine.stages.emotion.classifier import build_emotion_stage
-
+) -> EmotionStage | None:
     try:
         _, embedder = _load_first(registry, [config.embeddings.main.id], {"threads": _threads()}, "embeddings", notices)
         return build_emotion_stage(config.classification.emotion, registry, embedder=embedder, llm=llm)

@@ -8,6 +8,7 @@ and the history keeps only what was actually heard.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import threading
 import time
@@ -18,7 +19,7 @@ from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import AudioSink
 from engine.audio.types import Audio
 from engine.config import SovaConfig
-from engine.errors import AudioInputError, NoSpeechError, TurnCancelled
+from engine.errors import AudioInputError, NoSpeechError, SovaError, TurnCancelled
 from engine.memory.history import HistoryStore
 from engine.pipeline.context import fit_messages
 from engine.pipeline.events import (
@@ -112,6 +113,8 @@ class TurnRunner:
         self.scheduler = scheduler
         #: a note for the next prompt only (e.g. the state saved at the last shutdown)
         self.carry_over = ""
+        #: work that follows a turn (the emotion's LLM fallback); awaited at shutdown
+        self.background: set[asyncio.Task[None]] = set()
 
     # -- recognition -----------------------------------------------------------------------------
 
@@ -260,6 +263,7 @@ class TurnRunner:
             complete=not interrupted,
             meta={"turn": turn_id, "models": models, "template_version": prompt.template_version, "full_reply": reply},
         )
+        self.refine_emotion_later(turn_id, transcript.text, audio, emotion)
         return TurnResult(
             turn_id=turn_id,
             transcript=transcript.text,
@@ -276,18 +280,46 @@ class TurnRunner:
             notices=tuple(notices),
         )
 
+    async def _run_emotion(self, classify: Callable[[], EmotionResult]) -> EmotionResult:
+        # the LLM lane: the fallback asks the lightweight LLM, which only that lane may use
+        if self.scheduler is not None:
+            return await self.scheduler.run("llm", "embeddings", classify)
+        return await self.lanes.run("llm", classify)
+
     async def _emotion(self, text: str, audio: Audio | None, timings: dict[str, float]) -> EmotionResult | None:
+        """The fast pass (text and voice, no LLM): it sits on the path to the first reply sound."""
         classifier = self.stages.emotion
         if classifier is None:
             return None
         t = time.perf_counter()
-        # the LLM lane: a low-confidence result asks the lightweight LLM, which only that lane may use
-        if self.scheduler is not None:
-            result = await self.scheduler.run("llm", "embeddings", classifier.classify, text, audio)
-        else:
-            result = await self.lanes.run("llm", classifier.classify, text, audio)
+        result = await self._run_emotion(functools.partial(classifier.classify, text, audio, use_llm=False))
         timings["emotion_ms"] = _ms(time.perf_counter() - t)
         return result
+
+    def refine_emotion_later(self, turn_id: int, text: str, audio: Audio | None, first: EmotionResult | None) -> None:
+        """Seed 5's LLM fallback for an unsure result, after the reply: it updates the shown and saved state.
+
+        Asking the lightweight LLM takes seconds on a small CPU; waiting for it before the reply would
+        put those seconds between the user's last word and the first sound of the answer.
+        """
+        classifier = self.stages.emotion
+        if classifier is None or first is None or not classifier.wants_llm(first, text):
+            return
+
+        async def refine() -> None:
+            full = functools.partial(classifier.classify, text, audio)
+            try:
+                result = await self._run_emotion(full)
+            except SovaError as exc:  # the emotion only tunes the tone: never a failure of the turn
+                log.warning("emotion refinement failed: %s", exc)
+                return
+            if result != first:
+                self.emit(EmotionReady(turn_id, result))
+                self.history.save_state("emotion", asdict(result))
+
+        task = asyncio.get_running_loop().create_task(refine())
+        self.background.add(task)
+        task.add_done_callback(self.background.discard)
 
     async def _generate_and_speak(
         self,
