@@ -23,6 +23,7 @@ from engine.config import SovaConfig
 from engine.errors import SovaError, StageError
 from engine.memory.history import HistoryStore
 from engine.metrics import Metrics, SchedulerSnapshot
+from engine.pipeline import warmup
 from engine.pipeline.events import (
     AssistantState,
     Event,
@@ -101,8 +102,13 @@ class Assistant:
     def _track(self, event: Event) -> None:
         """Follow the turn in progress: what the user asked and what was written so far."""
         if isinstance(event, TurnStarted):
-            self._inflight = {"kind": "turn", "turn_id": event.turn_id, "source": event.source, "user_text": "",
-                              "partial_reply": ""}
+            self._inflight = {
+                "kind": "turn",
+                "turn_id": event.turn_id,
+                "source": event.source,
+                "user_text": "",
+                "partial_reply": "",
+            }
         elif self._inflight is None:
             return
         elif isinstance(event, TranscriptReady):
@@ -153,6 +159,17 @@ class Assistant:
             self._runner.carry_over = shutdown.resume_note(saved)
             self.history.save_state(shutdown.STATE_KEY, None)
         await self.scheduler.start()
+        await self._warm_up(self.stages)
+
+    async def _warm_up(self, stages: Stages) -> None:
+        """First calls into every backend now, not in the user's first turn (see engine/pipeline/warmup.py)."""
+        language: SpokenLanguage = "ru" if self.config.app.language == "ru" else "en"
+        vad = VadParams.from_config(self.config.audio.vad)
+        await asyncio.gather(  # STT and the LLM take the device in turn, as in any turn; the voices meanwhile
+            self.scheduler.run("stt", "stt", warmup.warm_recognition, stages, vad),
+            self.scheduler.run("llm", "llm", warmup.prime_llm, stages.llm.model, self.prompts, language),
+            self.lanes.run("tts", warmup.warm_voices, stages),
+        )
 
     async def close(self) -> None:
         """Shut down in phases, each with a time limit: input, processing, state, output (seed 12)."""

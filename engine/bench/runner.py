@@ -33,6 +33,7 @@ from engine.audio.types import Audio
 from engine.bench.stats import Summary, ratio, summarize_all
 from engine.pipeline.splitter import SentenceSplitter
 from engine.pipeline.turn import AudioInput
+from engine.pipeline.warmup import prime_llm
 from engine.stages.base import SamplingParams, SpeechSynthesizer, SpokenLanguage
 
 #: microphone block length when the bench plays a question in real time
@@ -116,20 +117,18 @@ class Bench:
         prompt = self.assistant.prompts.build([], text, language=lang)
         return [{"role": m.role, "content": m.content} for m in prompt.messages]
 
-    def _prime(self) -> None:
+    def _prime(self, language: SpokenLanguage) -> None:
         """Leave the LLM's cache as a previous turn would: the system prefix cached, no user words.
 
         Without this the variant that runs after another on the same question would find its whole
         prompt cached, which no real turn does.
         """
-        llm = _raw(self.stages.llm.model, "_llm")
-        messages = self._messages("Hi.", "en")
-        llm.create_chat_completion(messages=messages, max_tokens=1, temperature=0.0)
+        prime_llm(self.stages.llm.model, self.assistant.prompts, language)
 
     async def ours(self, utt: Utterance, run: LanguageRun) -> None:
         """The real turn, on a fresh conversation so every variant sees the same prompt."""
         self.assistant.history.new_conversation()
-        await self.lanes.run("llm", self._prime)
+        await self.lanes.run("llm", self._prime, utt.language)
         # hold the key for as long as the question lasts, feeding audio as a microphone would
         listening = self.assistant.listen(utt.language)
         step = int(HOLD_STEP_S * utt.audio.sample_rate)
@@ -196,7 +195,7 @@ class Bench:
 
     async def baseline(self, utt: Utterance, run: LanguageRun) -> None:
         """Whole utterance -> whole reply -> whole synthesis -> first sample."""
-        await self.lanes.run("llm", self._prime)
+        await self.lanes.run("llm", self._prime, utt.language)
         t0 = time.perf_counter()
         text = await self.lanes.run("stt", self._transcribe, to_whisper_input(utt.audio), utt.language)
         reply = await self.lanes.run("llm", self._generate, text, utt.language, False)
@@ -206,7 +205,7 @@ class Bench:
 
     async def limit(self, utt: Utterance, run: LanguageRun) -> None:
         """Only the critical path's model calls: STT, LLM to the first sentence, TTS of that sentence."""
-        await self.lanes.run("llm", self._prime)
+        await self.lanes.run("llm", self._prime, utt.language)
         t0 = time.perf_counter()
         text = await self.lanes.run("stt", self._transcribe, to_whisper_input(utt.audio), utt.language)
         sentence = await self.lanes.run("llm", self._generate, text, utt.language, True)
