@@ -34,7 +34,7 @@ from engine.bench.stats import Summary, ratio, summarize_all
 from engine.pipeline.splitter import SentenceSplitter
 from engine.pipeline.turn import AudioInput
 from engine.pipeline.warmup import prime_llm
-from engine.stages.base import SamplingParams, SpeechSynthesizer, SpokenLanguage
+from engine.stages.base import EmotionResult, SamplingParams, SpeechSynthesizer, SpokenLanguage
 
 #: microphone block length when the bench plays a question in real time
 HOLD_STEP_S = 0.1
@@ -43,15 +43,17 @@ HOLD_STEP_S = 0.1
 QUESTIONS: dict[SpokenLanguage, tuple[str, ...]] = {
     "en": (
         "Tell me two interesting facts about owls.",
-        "What should I cook for dinner tonight? Give me two ideas.",
-        "Why is the sky blue? Explain in two sentences.",
+        "Tell me about owls in three short sentences.",
+        "How do I make a good cup of tea?",
     ),
     "ru": (
-        "Расскажи два интересных факта о совах.",
-        "Что приготовить на ужин? Дай две идеи.",
-        "Почему небо голубое? Объясни в двух предложениях.",
+        "Расскажи два интересных факта о кошках.",
+        "Дай два совета, как лучше спать.",
+        "Что взять с собой в поход? Назови две вещи и объясни зачем.",
     ),
 }
+#: silence before the question, and after it until the key is released (a typical push-to-talk release)
+LEAD_S, RELEASE_AFTER_S = 0.3, 0.5
 
 
 @dataclass(frozen=True)
@@ -93,8 +95,9 @@ def make_utterances(assistant: Assistant, languages: Sequence[SpokenLanguage]) -
         for text in QUESTIONS[lang]:
             _, voice = assistant.stages.tts.voice_for(text, lang)
             speech = to_whisper_input(voice.synthesize(text))
-            pad = np.zeros(int(0.3 * speech.sample_rate), np.float32)  # a little silence, as a real recording has
-            out.append(Utterance(text, lang, Audio(np.concatenate([pad, speech.samples, pad]), speech.sample_rate)))
+            lead = np.zeros(int(LEAD_S * speech.sample_rate), np.float32)
+            tail = np.zeros(int(RELEASE_AFTER_S * speech.sample_rate), np.float32)
+            out.append(Utterance(text, lang, Audio(np.concatenate([lead, speech.samples, tail]), speech.sample_rate)))
     return out
 
 
@@ -108,13 +111,15 @@ class Bench:
         self.stages = assistant.stages
         self.lanes = assistant.lanes
         self._tmp = Path(tempfile.mkdtemp(prefix="sova-bench-"))
+        self._emotion: EmotionResult | None = None  # of the last `ours` turn: the others prompt with it
 
     def _params(self) -> SamplingParams:
         s = self.stages.llm.settings
         return SamplingParams(temperature=s.temperature, top_p=s.top_p, max_tokens=s.max_output_tokens)
 
     def _messages(self, text: str, lang: SpokenLanguage) -> list[dict[str, str]]:
-        prompt = self.assistant.prompts.build([], text, language=lang)
+        # the same prompt our turn built: the emotion note (when there is one) is part of the model's work
+        prompt = self.assistant.prompts.build([], text, language=lang, emotion=self._emotion)
         return [{"role": m.role, "content": m.content} for m in prompt.messages]
 
     def _prime(self, language: SpokenLanguage) -> None:
@@ -138,6 +143,7 @@ class Bench:
         sink = WavFileSink(self._tmp / "ours.wav")
         released = time.perf_counter()
         result = await self.assistant.ask_audio(AudioInput(utt.audio, released, listening), sink, language=utt.language)
+        self._emotion = result.emotion
         sink.close()
         t = result.timings_ms
         run.add("v2v_ms", t.get("v2v_ms"))

@@ -3,8 +3,11 @@
 When the user releases the key only the last segment (the tail) is left to transcribe, so the time
 from release to the first reply sound no longer grows with the length of the question.
 
-A segment is *finished* when the VAD has seen at least `min_silence_ms` of silence after it: the
-Silero model is causal, so the boundaries of a finished segment do not move when more audio arrives.
+A segment is *settled* once the audio runs past its padded end: the speech stopped, the Silero model
+is causal and the segmenter ends speech at its first silent frame, so a later pass finds the same
+boundaries. If the user goes on speaking, a later pass finds a longer segment that no longer matches,
+and that one is transcribed at release: speculation costs idle CPU time during the hold, never a
+wrong transcript.
 """
 
 from __future__ import annotations
@@ -28,7 +31,9 @@ from engine.stages.vad.silero import SileroVAD
 StageRunner = Callable[..., Awaitable[Any]]
 
 #: re-run the VAD after this much new audio
-STEP_S = 0.5
+STEP_S = 0.15
+#: audio past a segment's padded end before it is transcribed speculatively
+SETTLE_S = 0.03
 #: boundaries of one segment seen in two passes may differ by this much
 TOLERANCE_S = 0.06
 
@@ -39,10 +44,11 @@ class _Done:
     text: str
 
 
-def finished_segments(segments: list[SpeechSegment], audio_end_s: float, params: VadParams) -> list[SpeechSegment]:
-    """The segments followed by enough silence that more audio cannot change them."""
-    quiet_s = (params.min_silence_ms + params.speech_pad_ms) / 1000.0
-    return [s for s in segments if audio_end_s - s.end_s >= quiet_s]
+def settled_segments(
+    segments: list[SpeechSegment], audio_end_s: float, settle_s: float = SETTLE_S
+) -> list[SpeechSegment]:
+    """The segments the audio has run past (by `settle_s`): their speech has stopped, for now."""
+    return [s for s in segments if audio_end_s - s.end_s >= settle_s - 1e-9]
 
 
 def same_segment(a: SpeechSegment, b: SpeechSegment) -> bool:
@@ -103,7 +109,7 @@ class Listening:
             audio = self._audio()
             self._scanned = len(audio.samples)
             segments = await self._run(self._vad.speech_segments, audio, self._params)
-            for segment in finished_segments(segments, audio.duration_s, self._params):
+            for segment in settled_segments(segments, audio.duration_s):
                 if self._closed:
                     return
                 if any(same_segment(segment, d.segment) for d in self._done):

@@ -156,7 +156,9 @@ class PromptBuilder:
             add("memory", {"memory_summary": memory_summary.strip()})
         if tools_transcript.strip():
             add("tools", {"tools_transcript": tools_transcript.strip()})
-        if emotion is not None:
+        # a neutral mood tells the model nothing, and every note costs prompt reading before the
+        # first word of the reply (Russian notes take 2-3 times the tokens of English ones)
+        if emotion is not None and emotion.label != "neutral":
             add(
                 "emotion",
                 {

@@ -20,18 +20,72 @@ _OPENERS = "«\"“„'([{*_`#-–—•> \t\r\u00a0"
 #: abbreviations that never end a sentence (titles before names, "e.g.", "ул.", "т.е."...), lower case
 PREFIX_ABBREVIATIONS = frozenset(
     {
-        "mr.", "mrs.", "ms.", "dr.", "st.", "prof.", "sr.", "jr.", "vs.", "e.g.", "i.e.", "cf.", "fig.",
-        "approx.", "u.s.", "u.k.", "mt.",
-        "т.е.", "т.к.", "ул.", "им.", "г.", "см.", "стр.", "ср.", "напр.", "пр.", "просп.", "пер.", "кв.",
-        "тов.", "гр.", "проф.", "акад.", "доц.", "св.",
+        "mr.",
+        "mrs.",
+        "ms.",
+        "dr.",
+        "st.",
+        "prof.",
+        "sr.",
+        "jr.",
+        "vs.",
+        "e.g.",
+        "i.e.",
+        "cf.",
+        "fig.",
+        "approx.",
+        "u.s.",
+        "u.k.",
+        "mt.",
+        "т.е.",
+        "т.к.",
+        "ул.",
+        "им.",
+        "г.",
+        "см.",
+        "стр.",
+        "ср.",
+        "напр.",
+        "пр.",
+        "просп.",
+        "пер.",
+        "кв.",
+        "тов.",
+        "гр.",
+        "проф.",
+        "акад.",
+        "доц.",
+        "св.",
     }
 )
 #: abbreviations that end a sentence when a capital letter follows ("etc. Then" vs "etc. and")
 TERMINAL_ABBREVIATIONS = frozenset(
     {
-        "etc.", "a.m.", "p.m.", "inc.", "ltd.", "co.", "corp.",
-        "т.д.", "т.п.", "и.т.д.", "и.т.п.", "др.", "гг.", "вв.", "руб.", "коп.", "тыс.", "млн.", "млрд.", "трлн.",
-        "кг.", "км.", "мин.", "сек.", "ч.",
+        "etc.",
+        "a.m.",
+        "p.m.",
+        "inc.",
+        "ltd.",
+        "co.",
+        "corp.",
+        "т.д.",
+        "т.п.",
+        "и.т.д.",
+        "и.т.п.",
+        "др.",
+        "гг.",
+        "вв.",
+        "руб.",
+        "коп.",
+        "тыс.",
+        "млн.",
+        "млрд.",
+        "трлн.",
+        "кг.",
+        "км.",
+        "мин.",
+        "сек.",
+        "ч.",
     }
 )
 
@@ -72,8 +126,13 @@ _PENDING = _Pending()
 class SentenceSplitter:
     """Feed pieces with `push`, collect finished sentences; `flush` at the end of the reply."""
 
-    def __init__(self, soft_limit: int = SOFT_LIMIT, hard_limit: int = HARD_LIMIT) -> None:
+    def __init__(
+        self, soft_limit: int = SOFT_LIMIT, hard_limit: int = HARD_LIMIT, first_soft_limit: int | None = None
+    ) -> None:
+        """`first_soft_limit`: a lower soft limit until the first piece is out (speak the first clause sooner)."""
         self._buf = ""
+        self._first_soft_limit = soft_limit if first_soft_limit is None else first_soft_limit
+        self._emitted = False
         self._scan_from = 0  # every position before it is known not to be a boundary
         self._line_start = True  # whether _buf[0] starts a line (numbered lists)
         self._soft_limit = soft_limit
@@ -87,7 +146,7 @@ class SentenceSplitter:
     def flush(self) -> str | None:
         """End of the reply: the rest as one sentence, or None when nothing speakable is left."""
         rest = " ".join(self._drain(final=True))
-        self._buf, self._scan_from, self._line_start = "", 0, True
+        self._buf, self._scan_from, self._line_start, self._emitted = "", 0, True, False
         return rest or None
 
     def _drain(self, *, final: bool) -> list[str]:
@@ -103,6 +162,7 @@ class SentenceSplitter:
             sentence = clean_for_speech(self._buf[: cut.end])
             if sentence:
                 out.append(sentence)
+                self._emitted = True
             self._buf = self._buf[cut.resume :]
             self._scan_from = 0
             self._line_start = cut.newline
@@ -123,7 +183,7 @@ class SentenceSplitter:
                     return verdict
                 i = verdict
                 continue
-            if i >= self._soft_limit:
+            if i >= (self._soft_limit if self._emitted else self._first_soft_limit):
                 long_cut = self._judge_long(text, i, final)
                 if isinstance(long_cut, _Pending):
                     self._scan_from = i

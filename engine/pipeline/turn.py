@@ -48,6 +48,9 @@ from engine.stages.vad.segmenter import VadParams
 log = logging.getLogger(__name__)
 
 MIN_AUDIO_S = 0.3
+#: a first sentence longer than this is spoken from its first comma on: the user hears the answer
+#: begin while the LLM is still writing the rest of that sentence
+FIRST_CLAUSE_CHARS = 40
 HISTORY_MESSAGES = 20
 _END = object()  # end of the LLM stream in the piece queue
 
@@ -384,7 +387,7 @@ class TurnRunner:
 
         speaker = asyncio.create_task(speak())
         producer = self.lanes.submit("llm", produce)
-        splitter = SentenceSplitter()
+        splitter = SentenceSplitter(first_soft_limit=FIRST_CLAUSE_CHARS)
         reply_parts: list[str] = []
         error: BaseException | None = None
         try:

@@ -5,28 +5,26 @@ import math
 import pytest
 
 from engine.bench.stats import ratio, summarize
-from engine.pipeline.listening import finished_segments, same_segment
+from engine.pipeline.listening import same_segment, settled_segments
 from engine.stages.base import SpeechSegment
-from engine.stages.vad.segmenter import VadParams
-
-PARAMS = VadParams(threshold=0.5, min_speech_ms=250, min_silence_ms=500, speech_pad_ms=200)
 
 
 @pytest.mark.parametrize(
-    ("segments", "audio_end_s", "finished"),
+    ("segments", "audio_end_s", "settled"),
     [
         ([], 3.0, []),
-        ([(0.2, 1.0)], 1.69, []),  # 0.69 s of quiet after it: it may still go on
-        ([(0.2, 1.0)], 1.70, [(0.2, 1.0)]),  # silence + padding seen: it is over
-        ([(0.2, 1.0), (2.0, 2.5)], 2.6, [(0.2, 1.0)]),  # the tail is still open
+        ([(0.2, 1.0)], 1.0, []),  # the padded end is clipped to the audio: speech may be going on
+        ([(0.2, 1.0)], 1.02, []),
+        ([(0.2, 1.0)], 1.03, [(0.2, 1.0)]),  # the audio ran past its padded end: transcribe it now
+        ([(0.2, 1.0), (2.0, 2.5)], 2.52, [(0.2, 1.0)]),  # the tail is still open
         ([(0.2, 1.0), (2.0, 2.5)], 3.5, [(0.2, 1.0), (2.0, 2.5)]),
     ],
 )
-def test_finished_segments(
-    segments: list[tuple[float, float]], audio_end_s: float, finished: list[tuple[float, float]]
+def test_settled_segments(
+    segments: list[tuple[float, float]], audio_end_s: float, settled: list[tuple[float, float]]
 ) -> None:
-    got = finished_segments([SpeechSegment(*s) for s in segments], audio_end_s, PARAMS)
-    assert [(s.start_s, s.end_s) for s in got] == finished
+    got = settled_segments([SpeechSegment(*s) for s in segments], audio_end_s)
+    assert [(s.start_s, s.end_s) for s in got] == settled
 
 
 @pytest.mark.parametrize(

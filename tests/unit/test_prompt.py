@@ -237,3 +237,9 @@ def test_repetition_note_reaches_the_prompt(builder: PromptBuilder) -> None:
     prompt = builder.build((), "Hi", recent_replies=["Of course! Hi.", "Of course, hello."])
     assert "Do not start with 'Of course'." in prompt.messages[-1].content
     assert builder.build((), "Hi", recent_replies=["Hi.", "Hello."]).messages[-1].content == "Hi"
+
+
+def test_a_neutral_emotion_adds_no_note(builder: PromptBuilder) -> None:
+    calm = EmotionResult("neutral", valence=0.0, arousal=-0.1, confidence=0.9, source="text")
+    assert builder.build((), "Hi", emotion=calm).messages[-1].content == "Hi"
+    assert "sad" in builder.build((), "Hi", emotion=SAD).messages[-1].content

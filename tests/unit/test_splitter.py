@@ -207,3 +207,39 @@ def test_long_sentence_splits_at_the_comma_after_the_soft_limit() -> None:
 )
 def test_clean_for_speech(text: str, spoken: str) -> None:
     assert clean_for_speech(text) == spoken
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        # long first sentence: its first clause goes to speech on its own, the rest as usual
+        (
+            "Owls are known for their keen hearing and night vision, which lets them hunt in the dark. "
+            "They fly silently.",
+            [
+                "Owls are known for their keen hearing and night vision,",
+                "which lets them hunt in the dark.",
+                "They fly silently.",
+            ],
+        ),
+        # a short first sentence is not cut
+        (
+            "Yes, of course. Here it is, as you asked for it, in full.",
+            ["Yes, of course.", "Here it is, as you asked for it, in full."],
+        ),
+        # a decimal comma is no clause boundary
+        (
+            "Температура сегодня составит примерно 3,5 градуса, и пойдёт снег.",
+            ["Температура сегодня составит примерно 3,5 градуса,", "и пойдёт снег."],
+        ),
+    ],
+)
+def test_first_clause_is_spoken_early(text: str, first: list[str]) -> None:
+    def run(pieces: list[str]) -> list[str]:
+        splitter = SentenceSplitter(first_soft_limit=40)
+        out = [s for piece in pieces for s in splitter.push(piece)]
+        rest = splitter.flush()
+        return out + ([rest] if rest else [])
+
+    assert run([text]) == first
+    assert run(list(text)) == first  # token by token: the same pieces
