@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import tomllib
 from pathlib import Path
@@ -9,8 +10,11 @@ from typing import Any
 
 import pytest
 
+from engine.assistant import Assistant
 from engine.config import SovaConfig, validate_config
+from engine.pipeline.events import Event
 from engine.registry.registry import ModelProvider, Registry
+from engine.scheduler.events import SchedulerEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -63,3 +67,26 @@ FAST_LLM: dict[str, Any] = {
     },
     "classification": {"emotion": {"min_confidence": 0.0}},
 }
+
+
+class AssistantEnv:
+    """A started assistant on its own event loop, with every engine and scheduler event it emitted."""
+
+    def __init__(self, data_dir: Path, config: SovaConfig) -> None:
+        self.loop = asyncio.new_event_loop()
+        registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data_dir / "state")
+        self.assistant = Assistant(config, registry, data_dir)
+        self.events: list[Event] = []
+        self.sched_events: list[SchedulerEvent] = []
+        self.assistant.add_listener(self.events.append)
+        self.assistant.scheduler.add_listener(self.sched_events.append)
+        self.run(self.assistant.start())
+
+    def run(self, coro: Any) -> Any:
+        """Run a coroutine on the assistant's loop to its end."""
+        return self.loop.run_until_complete(coro)
+
+    def close(self) -> None:
+        """Shut the assistant down and close its loop."""
+        self.run(self.assistant.close())
+        self.loop.close()

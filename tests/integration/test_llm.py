@@ -118,7 +118,7 @@ def test_built_prompt_through_the_splitter(model: LlamaChatModel) -> None:
     tail = splitter.flush()
     sentences += [tail] if tail else []
     assert sentences, "no sentence came out"
-    assert any(s.rstrip("\"”»)").endswith((".", "!", "?", "…")) for s in sentences), sentences
+    assert any(s.rstrip('"”»)').endswith((".", "!", "?", "…")) for s in sentences), sentences
     assert "Paris" in " ".join(sentences)
 
 

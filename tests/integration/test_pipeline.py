@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from engine.assistant import Assistant
 from engine.audio.io import read_audio
 from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
@@ -26,8 +25,7 @@ from engine.errors import AudioInputError, NoSpeechError
 from engine.memory.history import HistoryStore
 from engine.pipeline.events import Event, Notice, ReplyDelta, SentenceSpoken, StateChanged, TurnFailed
 from engine.pipeline.turn import AudioInput
-from engine.registry.registry import Registry
-from tests.conftest import DATA, FAST_LLM, ROOT, make_config
+from tests.conftest import DATA, FAST_LLM, ROOT, AssistantEnv, make_config
 
 pytestmark = pytest.mark.models
 
@@ -58,34 +56,19 @@ def similarity(a: str, b: str) -> float:
     return difflib.SequenceMatcher(None, *letters).ratio()
 
 
-class Env:
-    """A started assistant on its own event loop, with the events it emitted."""
-
-    def __init__(self, data_dir: Path, overrides: dict[str, Any]) -> None:
-        self.loop = asyncio.new_event_loop()
-        config = make_config(overrides)
-        registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data_dir / "state")
-        self.assistant = Assistant(config, registry, data_dir)
-        self.events: list[Event] = []
-        self.assistant.add_listener(self.events.append)
-        self.run(self.assistant.start())
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    def close(self) -> None:
-        self.run(self.assistant.close())
-        self.loop.close()
+def start_env(data_dir: Path, overrides: dict[str, Any]) -> AssistantEnv:
+    """A started assistant with the repo defaults and `overrides`."""
+    return AssistantEnv(data_dir, make_config(overrides))
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
-    e = Env(tmp_path_factory.mktemp("sova-data"), FAST_LLM)
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantEnv]:
+    e = start_env(tmp_path_factory.mktemp("sova-data"), FAST_LLM)
     yield e
     e.close()
 
 
-def ask_wav(env: Env, wav: Path, out: Path, language: str | None = None) -> tuple[Any, Audio]:
+def ask_wav(env: AssistantEnv, wav: Path, out: Path, language: str | None = None) -> tuple[Any, Audio]:
     sink = WavFileSink(out)
     audio = read_audio(wav)
     result = env.run(env.assistant.ask_audio(AudioInput(audio, time.perf_counter()), sink, language=language))
@@ -93,7 +76,7 @@ def ask_wav(env: Env, wav: Path, out: Path, language: str | None = None) -> tupl
     return result, read_audio(out)
 
 
-def test_spoken_english_question_gets_a_spoken_answer(env: Env, tmp_path: Path) -> None:
+def test_spoken_english_question_gets_a_spoken_answer(env: AssistantEnv, tmp_path: Path) -> None:
     result, reply = ask_wav(env, DATA / "en_capital_france.wav", tmp_path / "reply.wav")
     assert "france" in words(result.transcript)
     assert result.language == "en"
@@ -108,14 +91,14 @@ def test_spoken_english_question_gets_a_spoken_answer(env: Env, tmp_path: Path) 
 
 
 @pytest.fixture(scope="module")
-def default_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+def default_env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AssistantEnv]:
     """The default models (the 1.5B primary: the 0.5B one often drifts into English on Russian)."""
-    e = Env(tmp_path_factory.mktemp("sova-default"), {"llm": {"primary": {"max_output_tokens": 64}}})
+    e = start_env(tmp_path_factory.mktemp("sova-default"), {"llm": {"primary": {"max_output_tokens": 64}}})
     yield e
     e.close()
 
 
-def test_spoken_russian_question_gets_a_russian_spoken_answer(default_env: Env, tmp_path: Path) -> None:
+def test_spoken_russian_question_gets_a_russian_spoken_answer(default_env: AssistantEnv, tmp_path: Path) -> None:
     env = default_env
     result, reply = ask_wav(env, DATA / "ru_capital_france.wav", tmp_path / "reply.wav", language="ru")
     assert "франц" in result.transcript.lower()
@@ -134,7 +117,7 @@ def test_spoken_russian_question_gets_a_russian_spoken_answer(default_env: Env, 
     assert all(mine > similarity(heard.text, d) for d in distractors), (result.reply_text, heard.text)
 
 
-def test_streaming_speaks_the_first_sentence_before_the_reply_is_finished(env: Env, tmp_path: Path) -> None:
+def test_streaming_speaks_the_first_sentence_before_the_reply_is_finished(env: AssistantEnv, tmp_path: Path) -> None:
     env.events.clear()
     sink = WavFileSink(tmp_path / "r.wav")
     env.run(env.assistant.ask_text("Tell me a story about a brave owl, in five short sentences.", sink))
@@ -146,7 +129,7 @@ def test_streaming_speaks_the_first_sentence_before_the_reply_is_finished(env: E
     assert [e.state.value for e in env.events if isinstance(e, StateChanged)][-1] == "idle"
 
 
-def test_interrupt_stops_and_history_keeps_only_what_was_spoken(env: Env, tmp_path: Path) -> None:
+def test_interrupt_stops_and_history_keeps_only_what_was_spoken(env: AssistantEnv, tmp_path: Path) -> None:
     spoken: list[str] = []
 
     def on_event(event: Event) -> None:
@@ -187,7 +170,7 @@ def test_unreadable_audio_is_refused_before_anything_runs(tmp_path: Path, make: 
         read_audio(wav)
 
 
-def _turn_error(env: Env, audio: Audio) -> AudioInputError:
+def _turn_error(env: AssistantEnv, audio: Audio) -> AudioInputError:
     before = len(env.assistant.history.messages())
     env.events.clear()
     with pytest.raises(AudioInputError) as err:
@@ -197,19 +180,19 @@ def _turn_error(env: Env, audio: Audio) -> AudioInputError:
     return err.value
 
 
-def test_silence_is_no_speech(env: Env) -> None:
+def test_silence_is_no_speech(env: AssistantEnv) -> None:
     error = _turn_error(env, read_audio(DATA / "silence_2s.wav"))
     assert isinstance(error, NoSpeechError) and error.hint
 
 
-def test_too_short_and_too_long_audio(env: Env) -> None:
+def test_too_short_and_too_long_audio(env: AssistantEnv) -> None:
     assert "too short" in _turn_error(env, Audio(np.zeros(1600, np.float32), 16000)).message
     long = Audio(np.zeros(16000 * 61, np.float32), 16000)
     error = _turn_error(env, long)
     assert "limit is 60 s" in error.message and "max_audio_seconds" in (error.hint or "")
 
 
-def test_stereo_44k_input_is_downmixed_and_resampled(env: Env, tmp_path: Path) -> None:
+def test_stereo_44k_input_is_downmixed_and_resampled(env: AssistantEnv, tmp_path: Path) -> None:
     mono = read_audio(DATA / "en_days_week.wav")
     import soxr
 
@@ -225,7 +208,7 @@ def test_context_overflow_drops_the_oldest_turns_and_says_so(tmp_path: Path) -> 
         **FAST_LLM,
         "llm": {**FAST_LLM["llm"], "primary": {**FAST_LLM["llm"]["primary"], "context_length": 512}},
     }
-    e = Env(tmp_path, overrides)
+    e = start_env(tmp_path, overrides)
     try:
         for i in range(12):
             e.assistant.history.add("user", f"Remember fact number {i}: " + "the owl is wise and quiet at night. " * 4)
@@ -243,7 +226,7 @@ def test_context_overflow_drops_the_oldest_turns_and_says_so(tmp_path: Path) -> 
 
 def test_a_missing_model_falls_back_to_the_next_role_and_says_so(tmp_path: Path) -> None:
     overrides = {**FAST_LLM, "llm": {**FAST_LLM["llm"], "primary": {"id": "phi-3.5-mini-instruct-q4_0-v1.0"}}}
-    e = Env(tmp_path, overrides)
+    e = start_env(tmp_path, overrides)
     try:
         notices = [ev.message for ev in e.events if isinstance(ev, Notice)]
         assert any(
@@ -284,7 +267,7 @@ def test_a_crash_mid_turn_keeps_the_history_and_the_next_start_restores_it(tmp_p
         [sys.executable, "-c", CRASH_SCRIPT.format(root=str(ROOT)), str(tmp_path)], timeout=600, check=False
     )
     assert proc.returncode == 3, "the turn did not reach the first spoken sentence"
-    e = Env(tmp_path, FAST_LLM)
+    e = start_env(tmp_path, FAST_LLM)
     try:
         history = e.assistant.history.chat_history()
         assert [m.content for m in history] == [
@@ -300,7 +283,7 @@ def test_a_crash_mid_turn_keeps_the_history_and_the_next_start_restores_it(tmp_p
         e.close()
 
 
-def test_llm_runs_while_the_loop_stays_free(env: Env, tmp_path: Path) -> None:
+def test_llm_runs_while_the_loop_stays_free(env: AssistantEnv, tmp_path: Path) -> None:
     """The event loop keeps ticking during a whole turn: nothing blocks it."""
     ticks = 0
     stop = threading.Event()
@@ -327,7 +310,9 @@ def test_llm_runs_while_the_loop_stays_free(env: Env, tmp_path: Path) -> None:
     assert any(isinstance(e, ReplyDelta) for e in env.events)
 
 
-def test_segments_finished_while_the_key_is_held_are_transcribed_before_release(env: Env, tmp_path: Path) -> None:
+def test_segments_finished_while_the_key_is_held_are_transcribed_before_release(
+    env: AssistantEnv, tmp_path: Path
+) -> None:
     first, second = read_audio(DATA / "en_capital_france.wav"), read_audio(DATA / "en_days_week.wav")
     gap = np.zeros(int(0.5 * first.sample_rate), np.float32)
     held = Audio(np.concatenate([first.samples, gap, second.samples]), first.sample_rate)

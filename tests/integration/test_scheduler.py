@@ -18,7 +18,6 @@ import pytest
 import soundfile as sf
 
 from app.commands.session import print_result
-from engine.assistant import Assistant
 from engine.audio.io import read_audio
 from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
@@ -39,7 +38,7 @@ from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import MoE, NeedJudge, PlanGenerate
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import ChatMessage, SamplingParams
-from tests.conftest import DATA, ROOT, make_config
+from tests.conftest import DATA, AssistantEnv, make_config
 
 pytestmark = pytest.mark.models
 
@@ -78,10 +77,20 @@ def config(**scheduler: Any) -> Any:
     return make_config(
         {
             "llm": {
-                "primary": {"id": PRIMARY, "max_output_tokens": 32, "temperature": 0.0, "context_length": 1024,
-                            "threads": 2},
-                "lightweight": {"id": LIGHT, "max_output_tokens": 32, "temperature": 0.0, "context_length": 1024,
-                                "threads": 2},
+                "primary": {
+                    "id": PRIMARY,
+                    "max_output_tokens": 32,
+                    "temperature": 0.0,
+                    "context_length": 1024,
+                    "threads": 2,
+                },
+                "lightweight": {
+                    "id": LIGHT,
+                    "max_output_tokens": 32,
+                    "temperature": 0.0,
+                    "context_length": 1024,
+                    "threads": 2,
+                },
             },
             "classification": {"emotion": {"min_confidence": 0.0}},
             "scheduler": {"device": "cpu", **scheduler},
@@ -135,37 +144,16 @@ def test_stt_and_llm_at_once_never_overlap_on_the_device(installed: Any) -> None
 # -- downshift: a question while a transcription runs (what `sova ask --json` reports) --------------------
 
 
-class Env:
-    """A started assistant on its own loop, with its events and the scheduler's."""
-
-    def __init__(self, data_dir: Path, cfg: Any) -> None:
-        self.loop = asyncio.new_event_loop()
-        registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data_dir / "state")
-        self.assistant = Assistant(cfg, registry, data_dir)
-        self.events: list[Event] = []
-        self.sched_events: list[SchedulerEvent] = []
-        self.assistant.add_listener(self.events.append)
-        self.assistant.scheduler.add_listener(self.sched_events.append)
-        self.run(self.assistant.start())
-
-    def run(self, coro: Any) -> Any:
-        return self.loop.run_until_complete(coro)
-
-    def close(self) -> None:
-        self.run(self.assistant.close())
-        self.loop.close()
-
-
 @pytest.fixture()
-def env(tmp_path: Path) -> Iterator[Env]:
-    e = Env(tmp_path / "data", config())
+def env(tmp_path: Path) -> Iterator[AssistantEnv]:
+    e = AssistantEnv(tmp_path / "data", config())
     yield e
     if not e.loop.is_closed():
         e.close()
 
 
 def test_a_question_during_a_transcription_is_downshifted_and_reported(
-    env: Env, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    env: AssistantEnv, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assistant = env.assistant
     sched = assistant.scheduler
@@ -222,8 +210,11 @@ def moe_env(
     registry: Registry, installed: Any, **moe: Any
 ) -> tuple[Scheduler, MoE, Lanes, list[SchedulerEvent], ModelProvider]:
     """A scheduler with the resident 0.5B primary and a MoE on the stand-in manifest."""
-    cfg = config(watchdog_interval_s=0.2, ram_budget_mb=moe.pop("ram_budget_mb", 16384),
-                 moe={"model": STANDIN, "context_length": 1024, "max_output_tokens": 96, "threads": 2, **moe})
+    cfg = config(
+        watchdog_interval_s=0.2,
+        ram_budget_mb=moe.pop("ram_budget_mb", 16384),
+        moe={"model": STANDIN, "context_length": 1024, "max_output_tokens": 96, "threads": 2, **moe},
+    )
     installed(STANDIN).unload()  # each test starts with the MoE not loaded, whatever the one before did
     lanes = Lanes()
     sched = Scheduler(cfg, lanes, device="cpu")
@@ -290,8 +281,9 @@ def test_moe_that_does_not_fit_the_budget_is_not_loaded(registry: Registry, inst
 
 
 def test_moe_switches_itself_off_when_its_p95_breaks_the_sla(registry: Registry, installed: Any) -> None:
-    sched, moe, lanes, events, standin = moe_env(registry, installed, p95_sla_ms=1.0, sla_min_samples=1,
-                                                 use_cases=["judge"])
+    sched, moe, lanes, events, standin = moe_env(
+        registry, installed, p95_sla_ms=1.0, sla_min_samples=1, use_cases=["judge"]
+    )
 
     async def main() -> tuple[Any, Any, Any]:
         plan = await moe.handle(PlanGenerate("Water the plants"))  # not whitelisted: never loads the MoE
@@ -310,7 +302,7 @@ def test_moe_switches_itself_off_when_its_p95_breaks_the_sla(registry: Registry,
     assert not moe.enabled and "p95" in moe.disabled_reason
     assert second.model_id == PRIMARY and second.downshifted and "p95" in second.downshift_reason
     assert plan.model_id == PRIMARY and "not a whitelisted" in plan.downshift_reason
-    assert 'sova_scheduler_moe_enabled 0.0' in sched.metrics.exposition()
+    assert "sova_scheduler_moe_enabled 0.0" in sched.metrics.exposition()
 
 
 # -- shutdown: the state is saved and the next start offers it to the first prompt --------------------------
@@ -318,7 +310,7 @@ def test_moe_switches_itself_off_when_its_p95_breaks_the_sla(registry: Registry,
 
 def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    first = Env(data, config())
+    first = AssistantEnv(data, config())
     question = "Tell me a long story about a brave owl who lives in a tall oak tree."
 
     def close_on_first_delta(event: Event) -> None:
@@ -338,7 +330,7 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
     assert all(o.ok for o in first.assistant.shutdown_report), first.assistant.shutdown_report
     assert (data / "metrics.prom").read_text().count("sova_stage_latency_ms_count") >= 1
 
-    second = Env(data, config())
+    second = AssistantEnv(data, config())
     try:
         saved = second.assistant.restored
         assert saved is not None
@@ -361,4 +353,3 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
         assert prompts[1] == ""  # offered once
     finally:
         second.close()
-

@@ -37,7 +37,6 @@ LIGHT_LLM = "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0"
 TURN_TIMEOUT_MS = 240_000
 
 
-
 def ui_config(data_dir: Path, **extra: Any) -> SovaConfig:
     """The repo defaults with the lightweight LLM as primary, short replies and a throw-away data dir."""
     overrides: dict[str, Any] = {

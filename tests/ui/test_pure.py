@@ -78,8 +78,13 @@ def test_level_to_percent(rms: float, percent: int) -> None:
 
 @pytest.mark.parametrize(
     ("valence", "arousal", "words"),
-    [(0.8, 0.7, ("pleasant", "energetic")), (-0.6, -0.5, ("unpleasant", "calm")), (0.1, 0.0, ("neutral", "")),
-     (0.25, -0.25, ("pleasant", "calm")), (-0.24, 0.24, ("neutral", ""))],
+    [
+        (0.8, 0.7, ("pleasant", "energetic")),
+        (-0.6, -0.5, ("unpleasant", "calm")),
+        (0.1, 0.0, ("neutral", "")),
+        (0.25, -0.25, ("pleasant", "calm")),
+        (-0.24, 0.24, ("neutral", "")),
+    ],
 )
 def test_affect_words(valence: float, arousal: float, words: tuple[str, str]) -> None:
     assert (valence_word(valence), arousal_word(arousal)) == words
@@ -126,8 +131,11 @@ BASE = SettingsValues("auto", "system", "default", "", "", "joe", "espeak", "big
         ({}, {"language": "ru"}, {"app": {"language": "ru"}}),
         ({"app": {"language": "ru"}}, {"language": "auto"}, {}),  # back to the default: removed
         ({"llm": {"primary": {"id": "x", "threads": 2}}}, {}, {"llm": {"primary": {"threads": 2}}}),
-        ({"scheduler": {"device": "cpu"}}, {"input_device": "USB mic"},
-         {"scheduler": {"device": "cpu"}, "audio": {"devices": {"input": "USB mic"}}}),
+        (
+            {"scheduler": {"device": "cpu"}},
+            {"input_device": "USB mic"},
+            {"scheduler": {"device": "cpu"}, "audio": {"devices": {"input": "USB mic"}}},
+        ),
     ],
 )
 def test_user_data_with(existing: dict[str, Any], changes: dict[str, str], expected: dict[str, Any]) -> None:

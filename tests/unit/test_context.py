@@ -40,10 +40,17 @@ CASES = [
     pytest.param((SYS, A1, U2, A2, LAST), 16, (SYS, U2, A2, LAST), 1, False, id="lone-assistant-first"),
     pytest.param((SYS, U1, U2, A2, LAST), 16, (SYS, U2, A2, LAST), 1, False, id="lone-user-first"),
     pytest.param((SYS, s("rules two"), U1, A1, LAST), 10, (SYS, s("rules two"), LAST), 1, False, id="two-systems"),
-    pytest.param((SYS, u("one two three four five six seven eight nine ten")), 9,
-                 (SYS, u("six seven eight nine ten")), 0, True, id="truncate-user-start"),
-    pytest.param((SYS, U1, A1, u("one two three four five six")), 6,
-                 (SYS, u("five six")), 1, True, id="drop-then-truncate"),
+    pytest.param(
+        (SYS, u("one two three four five six seven eight nine ten")),
+        9,
+        (SYS, u("six seven eight nine ten")),
+        0,
+        True,
+        id="truncate-user-start",
+    ),
+    pytest.param(
+        (SYS, U1, A1, u("one two three four five six")), 6, (SYS, u("five six")), 1, True, id="drop-then-truncate"
+    ),
     pytest.param((SYS, U1, A1, LAST), 3, (SYS, u("")), 1, True, id="system-alone-too-big"),
     pytest.param((U1, A1, LAST), 4, (LAST,), 1, False, id="no-system"),
     pytest.param((SYS, A1), 4, (SYS,), 1, False, id="no-user-message"),

@@ -46,11 +46,17 @@ def state(**kw: object) -> DeviceState:
             state(stt_busy=True, loaded=frozenset({"primary"}), on_gpu=True),
             Decision("primary", 2048, 16, "low", True, P.STT_BUSY_CONTEXT),
         ),
-        ("dialog", state(latency_critical=True, loaded=frozenset({"primary"})),
-         Decision("primary", 4096, 0, "low", False, P.FULL_CONTEXT)),
+        (
+            "dialog",
+            state(latency_critical=True, loaded=frozenset({"primary"})),
+            Decision("primary", 4096, 0, "low", False, P.FULL_CONTEXT),
+        ),
         # the primary failed to load: the lightweight serves, and says why
-        ("dialog", state(loaded=frozenset({"lightweight"})),
-         Decision("lightweight", 3072, 0, "low", True, P.NO_PRIMARY)),
+        (
+            "dialog",
+            state(loaded=frozenset({"lightweight"})),
+            Decision("lightweight", 3072, 0, "low", True, P.NO_PRIMARY),
+        ),
         # seed 3.1 rule 3 and 4
         ("ab_compare", state(loaded=ALL), Decision("secondary", 4096, 0, "low", False, P.AB_COMPARE)),
         ("ab_compare", state(), Decision("primary", 4096, 0, "low", False, P.NO_SECONDARY)),
@@ -60,31 +66,64 @@ def state(**kw: object) -> DeviceState:
         # seed 19: the MoE for judge / plan / long context, with the table's reasoning modes
         ("judge", state(load_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
         ("plan", state(load_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
-        ("plan", state(load_cost_mb=MOE_COST, latency_critical=True),
-         Decision("optional_moe", 16384, 0, "medium", False, P.MOE)),
-        ("long_context", state(load_cost_mb=MOE_COST, on_gpu=True),
-         Decision("optional_moe", 16384, -1, "medium", False, P.MOE)),
+        (
+            "plan",
+            state(load_cost_mb=MOE_COST, latency_critical=True),
+            Decision("optional_moe", 16384, 0, "medium", False, P.MOE),
+        ),
+        (
+            "long_context",
+            state(load_cost_mb=MOE_COST, on_gpu=True),
+            Decision("optional_moe", 16384, -1, "medium", False, P.MOE),
+        ),
         # already loaded: no budget needed, and STT busy only limits its GPU layers
-        ("judge", state(loaded=BOTH | {"optional_moe"}, stt_busy=True, on_gpu=True, free_budget_mb=0),
-         Decision("optional_moe", 16384, 16, "high", False, P.MOE)),
+        (
+            "judge",
+            state(loaded=BOTH | {"optional_moe"}, stt_busy=True, on_gpu=True, free_budget_mb=0),
+            Decision("optional_moe", 16384, 16, "high", False, P.MOE),
+        ),
         # the MoE cannot be used: the primary stands in, downshifted, and the reason says why
-        ("judge", state(load_cost_mb=MOE_COST, free_budget_mb=699),
-         Decision("primary", 4096, 0, "medium", True, f"{P.MOE_BUDGET}: the primary model stands in")),
-        ("judge", state(load_cost_mb=MOE_COST, free_budget_mb=700), Decision("optional_moe", 16384, 0, "high", False,
-                                                                            P.MOE)),
-        ("plan", state(load_cost_mb=MOE_COST, stt_busy=True),
-         Decision("primary", 4096, 0, "medium", True, f"{P.MOE_STT_BUSY}: the primary model stands in")),
-        ("plan", state(),
-         Decision("primary", 4096, 0, "medium", True, f"{P.MOE_BLOCKED}: the primary model stands in")),
-        ("judge", state(load_cost_mb=MOE_COST, moe_blocked="the MoE is off"),
-         Decision("primary", 4096, 0, "medium", True, "the MoE is off: the primary model stands in")),
+        (
+            "judge",
+            state(load_cost_mb=MOE_COST, free_budget_mb=699),
+            Decision("primary", 4096, 0, "medium", True, f"{P.MOE_BUDGET}: the primary model stands in"),
+        ),
+        (
+            "judge",
+            state(load_cost_mb=MOE_COST, free_budget_mb=700),
+            Decision("optional_moe", 16384, 0, "high", False, P.MOE),
+        ),
+        (
+            "plan",
+            state(load_cost_mb=MOE_COST, stt_busy=True),
+            Decision("primary", 4096, 0, "medium", True, f"{P.MOE_STT_BUSY}: the primary model stands in"),
+        ),
+        (
+            "plan",
+            state(),
+            Decision("primary", 4096, 0, "medium", True, f"{P.MOE_BLOCKED}: the primary model stands in"),
+        ),
+        (
+            "judge",
+            state(load_cost_mb=MOE_COST, moe_blocked="the MoE is off"),
+            Decision("primary", 4096, 0, "medium", True, "the MoE is off: the primary model stands in"),
+        ),
         # seed 3.2: long context on the primary gets 8192 when latency allows, 4096 otherwise
-        ("long_context", state(moe_blocked="off"), Decision("primary", 8192, 0, "medium", True,
-                                                            "off: the primary model stands in")),
-        ("long_context", state(moe_blocked="off", latency_critical=True),
-         Decision("primary", 4096, 0, "medium", True, "off: the primary model stands in")),
-        ("long_context", state(moe_blocked="off", stt_busy=True, on_gpu=True),
-         Decision("primary", 4096, 16, "medium", True, "off: the primary model stands in")),
+        (
+            "long_context",
+            state(moe_blocked="off"),
+            Decision("primary", 8192, 0, "medium", True, "off: the primary model stands in"),
+        ),
+        (
+            "long_context",
+            state(moe_blocked="off", latency_critical=True),
+            Decision("primary", 4096, 0, "medium", True, "off: the primary model stands in"),
+        ),
+        (
+            "long_context",
+            state(moe_blocked="off", stt_busy=True, on_gpu=True),
+            Decision("primary", 4096, 16, "medium", True, "off: the primary model stands in"),
+        ),
     ],
 )
 def test_decide(kind: P.RequestKind, st: DeviceState, expected: Decision) -> None:

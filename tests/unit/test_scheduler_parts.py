@@ -107,12 +107,21 @@ def test_shutdown_phases_run_in_order_with_their_time_limits() -> None:
         ran.append("output")
 
     outcomes = asyncio.run(
-        run_phases([Phase("input", ok, 1), Phase("processing", hangs, 0.05), Phase("state", fails, 1),
-                    Phase("output", last, 1)])
+        run_phases(
+            [
+                Phase("input", ok, 1),
+                Phase("processing", hangs, 0.05),
+                Phase("state", fails, 1),
+                Phase("output", last, 1),
+            ]
+        )
     )
     assert ran == ["input", "processing", "state", "output"]
     assert [(o.name, o.ok, o.timed_out) for o in outcomes] == [
-        ("input", True, False), ("processing", False, True), ("state", False, False), ("output", True, False)
+        ("input", True, False),
+        ("processing", False, True),
+        ("state", False, False),
+        ("output", True, False),
     ]
     assert "disk full" in outcomes[2].error
 
@@ -128,8 +137,14 @@ def test_shutdown_phases_run_in_order_with_their_time_limits() -> None:
             ["cut off"],
         ),
         (
-            snapshot(None, [{"kind": "turn", "user_text": "How do owls see at night?"},
-                            {"kind": "moe", "trigger": "Plan.Generate"}], 0),
+            snapshot(
+                None,
+                [
+                    {"kind": "turn", "user_text": "How do owls see at night?"},
+                    {"kind": "moe", "trigger": "Plan.Generate"},
+                ],
+                0,
+            ),
             ['"How do owls see at night?"'],
             ["seemed"],
         ),
@@ -151,8 +166,12 @@ def test_metrics_use_a_dedicated_registry_and_the_seed_names() -> None:
     assert a.observe_agreement(True) == 1.0
     assert a.observe_agreement(False) == 0.5
     text_a, text_b = a.exposition(), b.exposition()
-    for name in ("moe_judge_latency_ms_bucket", "moe_judge_agreement_rate", "moe_planner_latency_ms_count",
-                 "moe_memory_resident_sec"):
+    for name in (
+        "moe_judge_latency_ms_bucket",
+        "moe_judge_agreement_rate",
+        "moe_planner_latency_ms_count",
+        "moe_memory_resident_sec",
+    ):
         assert name in text_a
     assert 'sova_stage_latency_ms_count{stage="stt"} 1.0' in text_a
     assert 'stage="unknown"' not in text_a

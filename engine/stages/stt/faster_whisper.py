@@ -27,6 +27,15 @@ log = logging.getLogger(__name__)
 _LANGUAGES: tuple[SpokenLanguage, ...] = ("en", "ru")
 
 
+#: Whisper tokens per second of speech that no real speaker exceeds (Russian runs ~8, English ~5)
+MAX_TOKENS_PER_S = 15
+
+
+def max_tokens_for(duration_s: float) -> int:
+    """A cap on the transcript of `duration_s` seconds (one 30 s window at most: Whisper's own limit)."""
+    return min(440, 16 + int(MAX_TOKENS_PER_S * min(duration_s, 30.0)))
+
+
 def resolve_device(device: str, cuda_devices: int) -> str:
     """'auto' -> 'cuda' when a CUDA device exists, else 'cpu'; explicit choices are kept."""
     if device == "auto":
@@ -121,6 +130,9 @@ class WhisperRecognizer:
             vad_filter=False,
             condition_on_previous_text=False,
             without_timestamps=True,
+            # with one temperature there is no fallback: a decoder caught in a loop ("и веще, и веще, ...")
+            # would run to Whisper's 448-token limit; no one says more than this many tokens a second
+            max_new_tokens=max_tokens_for(pcm.duration_s),
         )
         # the generator is lazy: decoding happens here, inside the caller's executor lane
         text = "".join(segment.text for segment in segments).strip()
