@@ -107,7 +107,11 @@ class TTSSection(_Section):
     """Speech synthesis: one voice per language (seed 6)."""
 
     en: str = Field("piper-en-us-joe-medium", min_length=1, description="English voice manifest id")
-    ru: str = Field("espeak-ng-ru", min_length=1, description="Russian voice manifest id")
+    ru: str = Field(
+        "auto",
+        min_length=1,
+        description="Russian voice manifest id, or 'auto': a Piper ru voice once installed, else eSpeak NG",
+    )
     speed: float = Field(1.0, ge=0.5, le=2.0)
 
 

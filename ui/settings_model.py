@@ -95,7 +95,8 @@ def installed_choices(registry: Registry, personas_dir: Path) -> Choices:
         if personas_dir.is_dir()
         else ()
     )
-    return Choices(installed("llm"), installed("tts", "en"), installed("tts", "ru"), personas)
+    voices_ru = ("auto", *installed("tts", "ru"))  # auto: Piper once a ru voice is installed, else eSpeak NG
+    return Choices(installed("llm"), installed("tts", "en"), voices_ru, personas)
 
 
 def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:

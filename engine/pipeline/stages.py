@@ -17,6 +17,7 @@ from typing import Any
 
 from engine.config import LLMRoleSection, SovaConfig
 from engine.errors import ModelUnavailableError
+from engine.registry.manifest import Manifest
 from engine.registry.registry import ModelProvider, Registry
 from engine.stages.base import LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
@@ -110,9 +111,10 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     voices: dict[SpokenLanguage, SpeechSynthesizer] = {}
     wanted_voices: tuple[tuple[SpokenLanguage, str], ...] = (("en", config.audio.tts.en), ("ru", config.audio.tts.ru))
     for lang, wanted in wanted_voices:
-        others = [p.manifest.id for p in registry.select(kind="tts", language=lang) if p.status().installed]
+        installed = [p.manifest for p in registry.select(kind="tts", language=lang) if p.status().installed]
         try:
-            _, voices[lang] = _load_first(registry, [wanted, *others], tts_options, f"{lang} voice", notices)
+            candidates = voice_candidates(installed, wanted)
+            _, voices[lang] = _load_first(registry, candidates, tts_options, f"{lang} voice", notices)
         except ModelUnavailableError as exc:
             notices.append(f"no {lang} voice: {exc.message}")
     if not voices:
@@ -128,6 +130,16 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
         emotion=emotion,
         notices=notices,
     )
+
+
+def voice_candidates(installed: Sequence[Manifest], wanted: str) -> list[str]:
+    """Voices to try for a language: `wanted` first, then the installed ones, neural (Piper) before formant.
+
+    `wanted == "auto"` means just the installed ones in that order: eSpeak NG speaks Russian until a
+    Piper ru voice is installed, then Piper does, without touching the config.
+    """
+    ranked = [m.id for m in sorted(installed, key=lambda m: (m.format != "piper", m.id))]
+    return ranked if wanted == "auto" else [wanted, *ranked]
 
 
 def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], notices: list[str]) -> LoadedLLM:
