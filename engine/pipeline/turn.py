@@ -182,7 +182,12 @@ class TurnRunner:
         if isinstance(turn_input, AudioInput):
             t0 = turn_input.ended_at
             self.emit(StateChanged(AssistantState.TRANSCRIBING))
-            audio = self._check_audio(turn_input.audio)
+            try:
+                audio = self._check_audio(turn_input.audio)
+            except AudioInputError:
+                if turn_input.listening is not None:  # its background transcription is of no use now
+                    turn_input.listening.cancel()
+                raise
             forced = self._language(language, None)
             t = time.perf_counter()
             if turn_input.listening is not None:  # only the tail is left to transcribe
