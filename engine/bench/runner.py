@@ -31,7 +31,7 @@ from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
 from engine.audio.types import Audio
 from engine.bench.stats import Summary, ratio, summarize_all
-from engine.pipeline.splitter import SentenceSplitter
+from engine.pipeline.splitter import SentenceSplitter, split_sentences
 from engine.pipeline.turn import AudioInput
 from engine.pipeline.warmup import prime_llm
 from engine.stages.base import EmotionResult, SamplingParams, SpeechSynthesizer, SpokenLanguage
@@ -157,7 +157,7 @@ class Bench:
         if t.get("llm_ms"):
             tokens = self.stages.llm.model.count_tokens(result.reply_text)
             run.add("llm_tokens_per_s", tokens / (t["llm_ms"] / 1000.0))
-        run.sentences.append(len(_sentences(result.reply_text)))
+        run.sentences.append(len(split_sentences(result.reply_text)))
 
     def _transcribe(self, audio: Audio, lang: SpokenLanguage) -> str:
         whisper = _raw(self.stages.stt, "_model")
@@ -221,12 +221,6 @@ class Bench:
         run.add("limit_v2v_ms", (now - t0) * 1000.0)
         if audio.duration_s > 0:
             run.add("tts_rtf", (now - t_tts) / audio.duration_s)
-
-
-def _sentences(text: str) -> list[str]:
-    from engine.pipeline.splitter import split_sentences
-
-    return split_sentences(text)
 
 
 @dataclass(frozen=True)

