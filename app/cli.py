@@ -9,9 +9,9 @@ import sys
 from pathlib import Path
 
 from app.paths import DEFAULT_CONFIG, AppPaths, user_config_file
-from engine.config import SovaConfig, check_config_file, load_config
+from app.wiring import load_app_config, migrate_ui_toml, open_registry
+from engine.config import check_config_file
 from engine.errors import ConfigError, SovaError
-from engine.registry.registry import Registry
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -66,17 +66,6 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def load_app_config() -> SovaConfig:
-    """The repo defaults overlaid with the user's config."""
-    return load_config(DEFAULT_CONFIG, user_config_file())
-
-
-def open_registry(config: SovaConfig) -> tuple[Registry, AppPaths]:
-    """The registry over the configured manifest folders."""
-    paths = AppPaths.from_config(config)
-    return Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir), paths
-
-
 def _has_display() -> bool:
     return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
@@ -87,6 +76,8 @@ def _run(args: argparse.Namespace) -> int:
             print(f"defaults:    {DEFAULT_CONFIG}\nuser config: {user_config_file()}")
             print(f"data:        {AppPaths.from_config(load_app_config()).data_dir}")
             return 0
+        if args.file is None:
+            migrate_ui_toml(user_config_file())  # check what the app will read
         target = args.file or user_config_file()
         if not target.exists() and args.file is None:
             target = DEFAULT_CONFIG

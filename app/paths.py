@@ -1,4 +1,7 @@
-"""Where Sova's files live: the project root, and the user's XDG config and data folders."""
+"""Where Sova's files live: the project root and its resources, and the user's XDG config and data folders.
+
+The one place these are defined: everything else (the window included) is handed the paths it needs.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,12 @@ from engine.config import SovaConfig
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CONFIG = PROJECT_ROOT / "config.toml"
+#: prompts and personas (resources/prompts, resources/personas/<name>/{en,ru}.md)
+RESOURCES_DIR = PROJECT_ROOT / "resources"
+PERSONAS_DIR = RESOURCES_DIR / "personas"
+#: the desktop entry and the icons
+PACKAGING_DIR = PROJECT_ROOT / "packaging"
+ICON_FILE = PACKAGING_DIR / "icons" / "sova.svg"
 APP_NAME = "sova"
 
 

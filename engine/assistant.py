@@ -1,9 +1,10 @@
 """The engine's one entry point for the UI, the terminal and the tests.
 
-`Assistant` owns the lanes, the scheduler, the loaded stages and the history; it runs one turn at
-a time, turns every error into a `TurnFailed` event at exactly this boundary, and supports barge-in:
-a new turn or `interrupt()` stops the current reply at once. Scheduler events (downshift, MoE
-results, idle unloads) reach `assistant.scheduler.add_listener`; `close()` shuts down in phases.
+`Assistant` owns the bus, the lanes, the scheduler, the loaded stages and the history. It runs one
+turn at a time and supports barge-in: a new turn or `interrupt()` ends the current one at once, as
+interrupted. Every event (turn, scheduler, notices) reaches `assistant.bus`; the state shown to the
+user (idle, listening, transcribing, thinking, speaking, loading) comes from here. `close()` shuts
+down in phases.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ import asyncio
 import functools
 import itertools
 import logging
-import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from engine.audio.sinks import AudioSink
+from engine.bus import EventBus
+from engine.cancel import CancelToken
 from engine.config import SovaConfig
-from engine.errors import SovaError, StageError
-from engine.memory.history import HistoryStore
-from engine.metrics import Metrics, SchedulerSnapshot
-from engine.pipeline import warmup
-from engine.pipeline.events import (
+from engine.errors import ErrorCode, SovaError
+from engine.events import (
     AssistantState,
     Event,
     Notice,
@@ -36,52 +35,81 @@ from engine.pipeline.events import (
     TurnResult,
     TurnStarted,
 )
+from engine.memory import session_state
+from engine.memory.history import HistoryStore
+from engine.memory.session_state import CutOffTurn, PendingTask, SessionState
+from engine.metrics import Metrics, SchedulerSnapshot
+from engine.pipeline import warmup
+from engine.pipeline.inputs import AudioInput, TextInput, TurnInput
 from engine.pipeline.listening import Listening
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.stages import Stages, build_stages
-from engine.pipeline.turn import AudioInput, TextInput, TurnInput, TurnRunner
+from engine.pipeline.turn import TurnRunner
+from engine.registry.manifest import Role
 from engine.registry.registry import Registry
 from engine.scheduler import shutdown
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import MoE
-from engine.scheduler.policy import ModelRole
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import LanguageModel, SpokenLanguage
 from engine.stages.vad.segmenter import VadParams
 
 log = logging.getLogger(__name__)
 
-RESOURCES = Path(__file__).resolve().parents[1] / "resources"
+#: builds the stages from the config and the registry (blocking); tests hand in fakes
+StageBuilder = Callable[[SovaConfig, Registry, Path | None], Stages]
 
-Listener = Callable[[Event], None]
+
+@dataclass
+class _InFlight:
+    """The turn in progress, for the shutdown snapshot (an incomplete chain)."""
+
+    turn_id: int
+    source: str
+    user_text: str = ""
+    partial_reply: str = ""
+
+    def cut_off(self) -> CutOffTurn:
+        return CutOffTurn(self.user_text, self.partial_reply)
 
 
 class Assistant:
     """Loads the pipeline once, then answers turns."""
 
-    def __init__(self, config: SovaConfig, registry: Registry, data_dir: Path, resources: Path = RESOURCES) -> None:
+    def __init__(
+        self,
+        config: SovaConfig,
+        registry: Registry,
+        data_dir: Path,
+        resources: Path,
+        *,
+        stage_builder: StageBuilder = build_stages,
+    ) -> None:
         self.config = config
         self.registry = registry
         self.data_dir = data_dir
+        self.bus = EventBus()
         self.lanes = Lanes()
         self.metrics = Metrics()
-        self.scheduler = Scheduler(config, self.lanes, metrics=self.metrics)
+        self.scheduler = Scheduler(config, self.lanes, self.bus, metrics=self.metrics)
         self.moe: MoE | None = None
         self.history = HistoryStore(data_dir / "history.sqlite3")
         self.prompts = Prompts.from_resources(config.app.persona, resources)
-        self._listeners: list[Listener] = []
+        self._stage_builder = stage_builder
         self._turn_ids = itertools.count(1)
         self._turn_lock = asyncio.Lock()
-        self._cancel: threading.Event | None = None
+        self._cancel: CancelToken | None = None
         self._sink: AudioSink | None = None
+        self._listening: Listening | None = None
         self._runner: TurnRunner | None = None
         self.stages: Stages | None = None
         self.state = AssistantState.IDLE
         self.closing = False
         #: what the last session saved at shutdown (emotion, incomplete chains), or None
-        self.restored: dict[str, Any] | None = None
+        self.restored: SessionState | None = None
         self.shutdown_report: list[shutdown.PhaseOutcome] = []
-        self._inflight: dict[str, Any] | None = None  # the turn in progress, for the shutdown snapshot
+        self._inflight: _InFlight | None = None
+        self.bus.subscribe(self._follow)
 
     @property
     def metrics_file(self) -> Path:
@@ -95,71 +123,53 @@ class Assistant:
 
     # -- events ----------------------------------------------------------------------------------
 
-    def add_listener(self, listener: Listener) -> None:
-        """Call `listener(event)` for every event, on the event loop's thread."""
-        self._listeners.append(listener)
-
-    def _track(self, event: Event) -> None:
-        """Follow the turn in progress: what the user asked and what was written so far."""
-        if isinstance(event, TurnStarted):
-            self._inflight = {
-                "kind": "turn",
-                "turn_id": event.turn_id,
-                "source": event.source,
-                "user_text": "",
-                "partial_reply": "",
-            }
+    def _follow(self, event: Event) -> None:
+        """Keep the state and the turn in progress (the first listener on the bus)."""
+        if isinstance(event, StateChanged):
+            self.state = event.state
+        elif isinstance(event, TurnStarted):
+            self._inflight = _InFlight(event.turn_id, event.source)
         elif self._inflight is None:
             return
         elif isinstance(event, TranscriptReady):
-            self._inflight["user_text"] = event.transcript.text
+            self._inflight.user_text = event.transcript.text
         elif isinstance(event, ReplyDelta):
-            self._inflight["partial_reply"] += event.text
+            self._inflight.partial_reply += event.text
         elif isinstance(event, TurnFinished | TurnFailed):
             # a turn cut off by the shutdown stays: it is an incomplete chain to save
             cut_off = isinstance(event, TurnFailed) or event.result.interrupted
             if not (self.closing and cut_off):
                 self._inflight = None
 
-    def remove_listener(self, listener: Listener) -> None:
-        """Stop calling `listener` (no error if it was not added)."""
-        if listener in self._listeners:
-            self._listeners.remove(listener)
-
-    def _emit(self, event: Event) -> None:
-        if isinstance(event, StateChanged):
-            self.state = event.state
-        self._track(event)
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break the turn
-                log.exception("event listener failed on %r", event)
+    def _rest_state(self) -> AssistantState:
+        """The state between turns: still listening while push-to-talk is held."""
+        return AssistantState.LISTENING if self._listening is not None else AssistantState.IDLE
 
     # -- lifecycle -------------------------------------------------------------------------------
 
     async def start(self) -> None:
         """Load and warm every stage (in a worker: the loop stays responsive)."""
-        self.stages = await self.lanes.run("aux", build_stages, self.config, self.registry, self.data_dir / "cache")
-        notices = [*self.stages.notices, *self.scheduler.register_loaded(self.registry)]  # rule 2: loaded at start
-        for notice in notices:
-            self._emit(Notice(notice))
+        self.bus.bind(asyncio.get_running_loop())
+        self.bus.publish(StateChanged(AssistantState.LOADING))
+        cache = self.data_dir / "cache"
+        stages = await self.lanes.run("aux", self._stage_builder, self.config, self.registry, cache)
+        self.stages = stages
+        for notice in [*stages.notices, *self.scheduler.register_loaded(self.registry)]:  # rule 2: loaded at start
+            self.bus.publish(Notice(notice))
         self._runner = TurnRunner(
-            self.stages, self.config, self.history, self.prompts, self.lanes, self._emit, scheduler=self.scheduler
+            stages, self.config, self.history, self.prompts, self.lanes, self.scheduler, self.bus.publish
         )
         # when the MoE cannot run, the primary stands in (seed 19: it does that work "temporarily")
-        stand_ins: dict[ModelRole, LanguageModel] = {"lightweight": self.stages.lightweight.model}
-        if self.stages.llm.role == "primary":
-            stand_ins["primary"] = self.stages.llm.model
+        stand_ins: dict[Role, LanguageModel] = {"lightweight": stages.lightweight.model}
+        if stages.llm.role == "primary":
+            stand_ins["primary"] = stages.llm.model
         self.moe = MoE(self.scheduler, self.registry, self.config.scheduler.moe, stand_ins)
         # seed 12: what the last session saved at shutdown is offered to the first prompt, once
-        saved = self.history.load_state(shutdown.STATE_KEY)
-        if isinstance(saved, dict):
-            self.restored = saved
-            self._runner.carry_over = shutdown.resume_note(saved)
-            self.history.save_state(shutdown.STATE_KEY, None)
+        self.restored = session_state.take(self.history)
+        self._runner.carry_over = session_state.resume_note(self.restored)
         await self.scheduler.start()
-        await self._warm_up(self.stages)
+        await self._warm_up(stages)
+        self.bus.publish(StateChanged(self._rest_state()))
 
     async def _warm_up(self, stages: Stages) -> None:
         """First calls into every backend now, not in the user's first turn (see engine/pipeline/warmup.py)."""
@@ -179,20 +189,22 @@ class Assistant:
         limit = self.config.scheduler.shutdown_phase_timeout_s
 
         async def stop_input() -> None:
+            if self._listening is not None:
+                self.stop_listening(self._listening)
             self.interrupt()  # no new words in, the reply being spoken stops
 
         async def finish_processing() -> None:
-            async with self._turn_lock:  # the turn in progress ends (cancelled) and writes its history
+            async with self._turn_lock:  # the turn in progress ends (interrupted) and writes its history
                 pass
             if self._runner is not None and self._runner.background:  # e.g. an emotion refinement
                 await asyncio.gather(*self._runner.background, return_exceptions=True)
 
         async def save_state() -> None:
-            chains = [self._inflight] if self._inflight and self._inflight.get("user_text") else []
-            if self.moe is not None:
-                chains += self.moe.pending()
-            emotion = self.history.load_state("emotion")
-            self.history.save_state(shutdown.STATE_KEY, shutdown.snapshot(emotion, chains, time.time()))
+            inflight = self._inflight
+            cut_off = (inflight.cut_off(),) if inflight is not None and inflight.user_text else ()
+            pending = tuple(PendingTask(t.NAME, t.subject) for t in self.moe.pending()) if self.moe else ()
+            emotion = session_state.emotion_from_json(self.history.load_state("emotion"))
+            session_state.save(self.history, SessionState(time.time(), emotion, cut_off, pending))
 
         async def stop_output() -> None:
             await self.scheduler.close()
@@ -213,17 +225,33 @@ class Assistant:
         self.lanes.shutdown(wait=False)
         self.history.close()
 
-    # -- turns -----------------------------------------------------------------------------------
+    # -- listening -------------------------------------------------------------------------------
 
     def listen(self, language: str | None = None) -> Listening:
-        """Start transcribing push-to-talk audio as it is recorded; feed it chunks, then pass it in `AudioInput`."""
-        if self.stages is None:
-            raise SovaError("the assistant is not started", hint="await Assistant.start() first")
+        """Push-to-talk pressed: transcribe the audio fed to the returned object while it is recorded.
+
+        Pass it in `AudioInput` at release, or give it to `stop_listening` when the press is abandoned.
+        """
+        stages = self._require_stages()
         wanted = language or self.config.app.language
         forced: SpokenLanguage | None = wanted if wanted in ("ru", "en") else None  # type: ignore[assignment]
         params = VadParams.from_config(self.config.audio.vad)
         run_stt = functools.partial(self.scheduler.run, "stt", "stt")  # under the device lease, like any STT
-        return Listening(self.stages.vad, self.stages.stt, params, run_stt, asyncio.get_running_loop(), forced)
+        if self._listening is not None:
+            self._listening.cancel()
+        self._listening = Listening(stages.vad, stages.stt, params, run_stt, asyncio.get_running_loop(), forced)
+        self.bus.publish(StateChanged(AssistantState.LISTENING))
+        return self._listening
+
+    def stop_listening(self, listening: Listening) -> None:
+        """Push-to-talk abandoned (no microphone, no turn follows): stop transcribing, drop the audio."""
+        listening.cancel()
+        if self._listening is listening:
+            self._listening = None
+            if self._cancel is None:  # between turns: back to idle (a running turn reports its own state)
+                self.bus.publish(StateChanged(AssistantState.IDLE))
+
+    # -- turns -----------------------------------------------------------------------------------
 
     def interrupt(self) -> None:
         """Barge-in: stop generation and playback of the current turn at once."""
@@ -240,34 +268,30 @@ class Assistant:
         """Answer a spoken question aloud through `sink`."""
         return await self._turn(turn_input, sink, language)
 
+    def _require_stages(self) -> Stages:
+        if self.stages is None:
+            raise SovaError("the assistant is not started", code=ErrorCode.NOT_STARTED,
+                            hint="await Assistant.start() first")
+        return self.stages
+
     async def _turn(self, turn_input: TurnInput, sink: AudioSink, language: str | None) -> TurnResult:
-        if self._runner is None:
-            raise SovaError("the assistant is not started", hint="await Assistant.start() first")
+        self._require_stages()
+        runner = self._runner
+        assert runner is not None  # set with the stages
         if self.closing:
-            raise SovaError("the assistant is shutting down", code="closing")
+            raise SovaError("the assistant is shutting down", code=ErrorCode.CLOSING)
+        if isinstance(turn_input, AudioInput) and turn_input.listening is self._listening:
+            self._listening = None  # the recording is handed over: this turn answers it
         self.interrupt()  # barge-in over a reply still playing
         async with self._turn_lock:
-            turn_id = next(self._turn_ids)
-            cancel = threading.Event()
+            cancel = CancelToken()
             self._cancel, self._sink = cancel, sink
-            self._emit(TurnStarted(turn_id, "text" if isinstance(turn_input, TextInput) else "audio"))
             try:
-                result = await self._runner.run(turn_id, turn_input, sink, cancel, language=language)
-            except SovaError as exc:  # TurnCancelled included: the UI shows it as "stopped"
-                self._emit(TurnFailed(turn_id, exc.code, exc.message, exc.hint))
-                raise
-            except Exception as exc:  # the one boundary: an unexpected failure becomes a message
-                log.exception("turn %d failed", turn_id)
-                error = StageError(
-                    "turn", f"unexpected failure: {exc!r}", hint="the conversation so far is saved; try again"
-                )
-                self._emit(TurnFailed(turn_id, error.code, error.message, error.hint))
-                raise error from exc
+                result = await runner.run(next(self._turn_ids), turn_input, sink, cancel, language=language)
             finally:
                 self._cancel, self._sink = None, None
-                self._emit(StateChanged(AssistantState.IDLE))
+                self.bus.publish(StateChanged(self._rest_state()))
             self.metrics.observe_turn(result.timings_ms)
-            self._emit(TurnFinished(result))
             try:
                 await asyncio.to_thread(self.metrics.write_snapshot, self.metrics_file)
             except OSError as exc:  # metrics are a convenience: never fail a turn over them

@@ -2,19 +2,22 @@
 
 Loaded once at start-up. The repo's `config.toml` gives the defaults; a user file (XDG config dir)
 overrides any key of it. Unknown keys, wrong types and out-of-range values are all reported together,
-each naming its key and the file it came from.
+each naming its key and the file it came from (`ConfigError.keys` holds the dotted keys). The [ui]
+table holds the desktop window's own settings.
 """
 
 from __future__ import annotations
 
-import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Literal
+from types import UnionType
+from typing import Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from engine.errors import ConfigError
+from engine.fileio import read_toml
 
 Language = Literal["ru", "en", "auto"]
 Device = Literal["auto", "cpu", "cuda"]
@@ -48,7 +51,7 @@ class PathsSection(_Section):
 class LLMRoleSection(_Section):
     """One LLM role (seed 18): which manifest and how to sample."""
 
-    id: str = Field(min_length=1, description="manifest id")
+    id: str = Field(min_length=1, description="the model's manifest id (see `sova models list`)")
     provider: Literal["local", "external"] = "local"
     context_length: int = Field(4096, ge=256, le=131072)
     max_output_tokens: int = Field(512, ge=1, le=32768)
@@ -118,8 +121,8 @@ class TTSSection(_Section):
 class AudioDevicesSection(_Section):
     """Sound devices; empty means the system default."""
 
-    input: str = ""
-    output: str = ""
+    input: str = Field("", description="microphone: a sounddevice input name; empty: the system default")
+    output: str = Field("", description="speaker: a sounddevice output name; empty: the system default")
 
 
 class AudioSection(_Section):
@@ -184,7 +187,6 @@ class SchedulerSection(_Section):
     headroom_mb: int = Field(1024, ge=0, le=262144, description="less free budget than this: downshift")
     shared_gpu_layers: int = Field(16, ge=0, le=1000, description="GPU layers while sharing the card with Whisper")
     chunk_tokens: int = Field(16, ge=1, le=4096, description="LLM tokens per device lease (STT may run between)")
-    watchdog_interval_s: float = Field(1.0, gt=0, le=60, description="how often idle models are looked for")
     shutdown_phase_timeout_s: float = Field(5.0, gt=0, le=120, description="time limit of each shutdown phase")
     moe: MoESection = MoESection()
 
@@ -194,6 +196,23 @@ class MetricsSection(_Section):
 
     http: bool = Field(False, description="serve them on http://127.0.0.1:<port>/metrics (never other hosts)")
     port: int = Field(9464, ge=1024, le=65535)
+
+
+class UiSection(_Section):
+    """The desktop window's own settings (`sova gui`); the engine does not use them."""
+
+    hold_key: str = Field(
+        "Space",
+        min_length=1,
+        max_length=64,
+        description="the key held to talk while the window has the focus (a Qt key name: Space, F9...)",
+    )
+    global_hotkey: str = Field(
+        "",
+        max_length=64,
+        description="a key combination held anywhere to talk, X11 only (e.g. Ctrl+Shift+Space); empty: off",
+    )
+    speak_quick_answers: bool = Field(True, description="speak the quick question's answers aloud")
 
 
 class SovaConfig(_Section):
@@ -207,20 +226,27 @@ class SovaConfig(_Section):
     classification: ClassificationSection = ClassificationSection()
     scheduler: SchedulerSection = SchedulerSection()
     metrics: MetricsSection = MetricsSection()
+    ui: UiSection = UiSection()
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        raise ConfigError([f"{path}: file not found"]) from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(
-            [f"{path}: not valid TOML: {exc}"], hint="fix the syntax and run `sova config check`"
-        ) from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+def field_info(key: str) -> FieldInfo:
+    """The schema of the dotted config key `key` ("audio.tts.en"); KeyError when SovaConfig has no such key."""
+    model: type[BaseModel] | None = SovaConfig
+    info: FieldInfo | None = None
+    for part in key.split("."):
+        if model is None or part not in model.model_fields:
+            raise KeyError(f"{key}: not a key of the configuration (engine/config.py SovaConfig)")
+        info = model.model_fields[part]
+        model = _section_of(info.annotation)
+    if info is None:
+        raise KeyError("an empty key names no setting")
+    return info
+
+
+def _section_of(annotation: Any) -> type[BaseModel] | None:
+    """The section model a field holds (`X` or `X | None`), or None for a plain value."""
+    candidates = get_args(annotation) if get_origin(annotation) in (Union, UnionType) else (annotation,)
+    return next((c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)), None)
 
 
 def deep_merge(base: Mapping[str, Any], override: Mapping[str, Any]) -> dict[str, Any]:
@@ -255,7 +281,7 @@ def validate_config(layers: list[tuple[Path, Mapping[str, Any]]]) -> SovaConfig:
     try:
         return SovaConfig.model_validate(merged)
     except ValidationError as exc:
-        problems = []
+        problems, keys = [], []
         for err in exc.errors():
             loc = tuple(err["loc"])
             source = next((str(p) for p, d in reversed(layers) if _has_key(d, loc)), None)
@@ -268,20 +294,21 @@ def validate_config(layers: list[tuple[Path, Mapping[str, Any]]]) -> SovaConfig:
                 if "input" in err and err["type"] != "missing" and not isinstance(err["input"], dict):
                     what += f" (got {err['input']!r})"
             problems.append(f"{source}: {_format_loc(loc)}: {what}")
-        raise ConfigError(problems, hint="fix these keys, then run `sova config check`") from None
+            keys.append(".".join(str(p) for p in loc))
+        raise ConfigError(problems, hint="fix these keys, then run `sova config check`", keys=tuple(keys)) from None
 
 
 def load_config(default_file: Path, user_file: Path | None = None) -> SovaConfig:
     """Load `default_file` and overlay `user_file` when it exists."""
-    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, _read_toml(default_file))]
+    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, read_toml(default_file))]
     if user_file is not None and user_file.exists():
-        layers.append((user_file, _read_toml(user_file)))
+        layers.append((user_file, read_toml(user_file)))
     return validate_config(layers)
 
 
 def check_config_file(path: Path, default_file: Path) -> SovaConfig:
     """Validate `path` as a user config on top of the defaults (or alone if it is the default)."""
-    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, _read_toml(default_file))]
+    layers: list[tuple[Path, Mapping[str, Any]]] = [(default_file, read_toml(default_file))]
     if path.resolve() != default_file.resolve():
-        layers.append((path, _read_toml(path)))
+        layers.append((path, read_toml(path)))
     return validate_config(layers)

@@ -7,7 +7,6 @@ several assistants in one process do not share counters. The optional HTTP expos
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +15,8 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, start_http_server
 from prometheus_client.core import GaugeMetricFamily
+
+from engine.fileio import write_atomic
 
 LATENCY_BUCKETS_MS = (25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2000.0, 5000.0, 10000.0, 30000.0, 60000.0, 120000.0)
 HTTP_HOST = "127.0.0.1"
@@ -129,10 +130,7 @@ class Metrics:
 
     def write_snapshot(self, path: Path) -> None:
         """Write the exposition to `path` atomically (`sova metrics` reads it after the session ends)."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(self.exposition(), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, self.exposition())
 
     def serve_http(self, port: int) -> int:
         """Serve the metrics on http://127.0.0.1:`port`/metrics (0: any free port); return the port."""

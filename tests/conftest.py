@@ -12,9 +12,8 @@ import pytest
 
 from engine.assistant import Assistant
 from engine.config import SovaConfig, validate_config
-from engine.pipeline.events import Event
+from engine.events import Event, SchedulerEvent
 from engine.registry.registry import ModelProvider, Registry
-from engine.scheduler.events import SchedulerEvent
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -75,12 +74,15 @@ class AssistantEnv:
     def __init__(self, data_dir: Path, config: SovaConfig) -> None:
         self.loop = asyncio.new_event_loop()
         registry = Registry.from_dirs([ROOT / "models" / "manifests"], ROOT / "models", data_dir / "state")
-        self.assistant = Assistant(config, registry, data_dir)
+        self.assistant = Assistant(config, registry, data_dir, ROOT / "resources")
         self.events: list[Event] = []
-        self.sched_events: list[SchedulerEvent] = []
-        self.assistant.add_listener(self.events.append)
-        self.assistant.scheduler.add_listener(self.sched_events.append)
+        self.assistant.bus.subscribe(self.events.append)
         self.run(self.assistant.start())
+
+    @property
+    def sched_events(self) -> list[SchedulerEvent]:
+        """The scheduler's events among `events`, in order."""
+        return [e for e in self.events if isinstance(e, SchedulerEvent)]  # type: ignore[misc,arg-type]
 
     def run(self, coro: Any) -> Any:
         """Run a coroutine on the assistant's loop to its end."""

@@ -1,4 +1,8 @@
-"""`sova gui`: the Qt application on a qasync event loop, wiring the window, tray, settings and engine."""
+"""`sova gui`: the Qt application on a qasync event loop, wiring the window, tray, settings and engine.
+
+The UI never imports `app/`: the composition root (app/commands/gui.py) hands in a `Wiring` with the
+files and builders it needs.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,38 +20,38 @@ from PySide6.QtGui import QDesktopServices, QIcon
 from PySide6.QtWidgets import QApplication, QDialog, QMessageBox
 from qasync import QEventLoop
 
-from app.commands.session import make_assistant
-from app.paths import DEFAULT_CONFIG, PROJECT_ROOT, AppPaths, user_config_file
 from engine.assistant import Assistant
-from engine.config import SovaConfig
+from engine.config import SovaConfig, UiSection
 from engine.errors import SovaError
-from engine.registry.registry import Registry
 from ui.actions import AppActions
 from ui.audio import open_sink
 from ui.bridge import EngineBridge, SinkFactory, SourceFactory, microphone_source
 from ui.hotkey import GlobalHotkey
 from ui.i18n import Translations, resolve_language, system_locale_name
 from ui.main_window import MainWindow
-from ui.prefs import UiPrefs, load_prefs, prefs_file
 from ui.qt_compat import guard_emit_refcount_leak
 from ui.settings_dialog import SettingsDialog
-from ui.settings_model import installed_choices, needs_restart
+from ui.settings_model import Choices, needs_restart
 from ui.tray import SovaTray
 from ui.widgets.quick_query import QuickQuery
 from ui.widgets.sizing import bring_to_front
 
 log = logging.getLogger(__name__)
 
-ICON_FILE = PROJECT_ROOT / "packaging" / "icons" / "sova.svg"
-PERSONAS_DIR = PROJECT_ROOT / "resources" / "personas"
-
 AssistantFactory = Callable[[SovaConfig], Assistant]
+ChoicesFactory = Callable[[SovaConfig], Choices]
 T = TypeVar("T")
 
 
-def default_assistant(config: SovaConfig) -> Assistant:
-    """Build the assistant over the configured registry and data folder."""
-    return make_assistant(config)[0]
+@dataclass(frozen=True)
+class Wiring:
+    """What the composition root hands the window: the user's files, resources, and builders."""
+
+    user_file: Path  # the user's config.toml, which the settings dialog edits
+    default_file: Path  # the repo's config.toml (the defaults)
+    icon_file: Path
+    assistant_factory: AssistantFactory  # a new, unstarted assistant for a config
+    list_choices: ChoicesFactory  # the installed models, voices and personas the settings may offer
 
 
 def _resolve(future: asyncio.Future[T], value: T) -> None:
@@ -61,22 +66,16 @@ class SovaApp(QObject):
         self,
         config: SovaConfig,
         qapp: QApplication,
+        wiring: Wiring,
         *,
         sink_factory: SinkFactory = open_sink,
         source_factory: SourceFactory = microphone_source,
-        assistant_factory: AssistantFactory = default_assistant,
-        user_file: Path | None = None,
-        default_file: Path = DEFAULT_CONFIG,
-        prefs_path: Path | None = None,
     ) -> None:
         super().__init__()
         self.config = config
         self.qapp = qapp
-        self.user_file = user_file or user_config_file()
-        self.default_file = default_file
-        self.prefs_path = prefs_path or prefs_file()
-        self.prefs: UiPrefs = load_prefs(self.prefs_path)
-        self._assistant_factory = assistant_factory
+        self.wiring = wiring
+        self._assistant_factory = wiring.assistant_factory
         self.exit_code = 0
         self._quit: asyncio.Future[None] | None = None
         self._told_tray = False
@@ -86,7 +85,7 @@ class SovaApp(QObject):
 
         self.translations = Translations(qapp)
         self.translations.apply(resolve_language(config.app.ui_language, system_locale_name()))
-        self.icon = QIcon(str(ICON_FILE))
+        self.icon = QIcon(str(wiring.icon_file))
         self.bridge = EngineBridge(config, sink_factory=sink_factory, source_factory=source_factory, parent=self)
         self.actions = AppActions(self)
         self.window = MainWindow(self.bridge, self.actions)
@@ -107,7 +106,7 @@ class SovaApp(QObject):
         self.actions.quit.triggered.connect(self.request_quit)
         self.window.close_requested.connect(self._on_close_requested)
         self.translations.changed.connect(self._retranslate)
-        self._apply_prefs(self.prefs)
+        self._apply_ui(config.ui)
         if not self.tray.available:
             self.window.show_status_message(self.no_tray_message())
 
@@ -189,18 +188,11 @@ class SovaApp(QObject):
 
     def open_settings(self) -> SettingsDialog:
         """Open the settings dialog (not modal to the loop: the engine keeps running)."""
-        if self.bridge.assistant is not None:
-            registry = self.bridge.assistant.registry
-        else:
-            paths = AppPaths.from_config(self.config)
-            registry = Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir)
         dialog = SettingsDialog(
             self.config,
-            self.prefs,
-            installed_choices(registry, PERSONAS_DIR),
-            user_file=self.user_file,
-            default_file=self.default_file,
-            prefs_file=self.prefs_path,
+            self.wiring.list_choices(self.config),
+            user_file=self.wiring.user_file,
+            default_file=self.wiring.default_file,
             parent=self.window,
         )
         dialog.saved.connect(self.apply_settings)
@@ -208,12 +200,12 @@ class SovaApp(QObject):
         dialog.open()
         return dialog
 
-    def apply_settings(self, config: SovaConfig, prefs: UiPrefs) -> None:
+    def apply_settings(self, config: SovaConfig) -> None:
         """Use saved settings now: language, keys and devices at once; new models by reloading them."""
         old, self.config = self.config, config
         self.bridge.config = config
         self.translations.apply(resolve_language(config.app.ui_language, system_locale_name()))
-        self._apply_prefs(prefs)
+        self._apply_ui(config.ui)
         if self.bridge.ready and needs_restart(old, config):
             self._restart = asyncio.ensure_future(self._restart_engine())
 
@@ -226,11 +218,10 @@ class SovaApp(QObject):
             else:
                 await self.start_engine()
 
-    def _apply_prefs(self, prefs: UiPrefs) -> None:
-        self.prefs = prefs
-        self.window.set_hold_key(prefs.hold_key)
-        self.quick.speak.setChecked(prefs.speak_quick_answers)
-        reason = self.hotkey.register(prefs.global_hotkey)
+    def _apply_ui(self, ui: UiSection) -> None:
+        self.window.set_hold_key(ui.hold_key)
+        self.quick.speak.setChecked(ui.speak_quick_answers)
+        reason = self.hotkey.register(ui.global_hotkey)
         if reason:
             self.window.show_status_message(self.tr("The global key is off: {reason}").format(reason=reason))
 
@@ -285,7 +276,7 @@ def show_startup_error(error: SovaError, config_file: Path | None = None) -> int
     return error.exit_code
 
 
-def run(config: SovaConfig) -> int:
+def run(config: SovaConfig, wiring: Wiring) -> int:
     """Run the desktop app until the user quits; returns the process exit status."""
     existing = QApplication.instance()
     qapp = existing if isinstance(existing, QApplication) else QApplication(sys.argv[:1])
@@ -297,7 +288,7 @@ def run(config: SovaConfig) -> int:
     loop = QEventLoop(qapp)
     asyncio.set_event_loop(loop)
     try:
-        sova = SovaApp(config, qapp)
+        sova = SovaApp(config, qapp, wiring)
         qapp.setWindowIcon(sova.icon)
         try:
             loop.add_signal_handler(signal.SIGINT, sova.request_quit)

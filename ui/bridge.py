@@ -1,9 +1,10 @@
 """The one bridge between the engine and the widgets.
 
-`EngineBridge` registers as the assistant's listener and re-emits each engine event as a typed Qt
-signal; widgets connect to those signals with `Qt.QueuedConnection` (see `connect_queued`) and call
-only the bridge's commands (ask, record, interrupt, mute...). The engine runs on the asyncio loop
-that qasync drives from the Qt event loop, and its blocking work runs in the engine's executor
+`EngineBridge` subscribes to the assistant's event bus and re-emits each engine event, the object
+itself, on a Qt signal: `engine_event` carries every one, and a signal per kind carries the same objects
+for widgets that want only some. Widgets connect with `Qt.QueuedConnection` (see `connect_queued`)
+and call only the bridge's commands (ask, record, interrupt, mute...). The engine runs on the asyncio
+loop that qasync drives from the Qt event loop, and its blocking work runs in the engine's executor
 lanes, so nothing here ever blocks the GUI thread.
 """
 
@@ -22,11 +23,15 @@ from engine.audio.sinks import AudioSink
 from engine.audio.sources import AudioSource, MicrophoneSource
 from engine.config import SovaConfig
 from engine.errors import SovaError
-from engine.memory.history import StoredMessage
-from engine.pipeline.events import (
+from engine.events import (
     AssistantState,
+    DownshiftChanged,
     EmotionReady,
     Event,
+    LeaseRevoked,
+    ModelLoaded,
+    ModelUnloaded,
+    MoEDisabled,
     Notice,
     ReplyDelta,
     SentenceSpoken,
@@ -37,20 +42,20 @@ from engine.pipeline.events import (
     TurnResult,
     TurnStarted,
 )
+from engine.memory.history import StoredMessage
+from engine.pipeline.inputs import AudioInput
 from engine.pipeline.listening import Listening
-from engine.pipeline.turn import AudioInput
 from ui.audio import SinkChoice, open_sink
 from ui.status import EngineStatus, engine_status
 
 log = logging.getLogger(__name__)
 
-#: state shown while the models load (not an engine state)
-LOADING = "loading"
-
 #: a running request: its result is the turn's, or None when it failed (the failure was signalled)
 Request = asyncio.Task[TurnResult | None]
 SinkFactory = Callable[[SovaConfig, bool], SinkChoice]
 SourceFactory = Callable[[SovaConfig], AudioSource]
+#: scheduler events the window tells the user about
+SCHEDULER_EVENTS = (DownshiftChanged, LeaseRevoked, MoEDisabled, ModelLoaded, ModelUnloaded)
 
 
 def microphone_source(config: SovaConfig) -> AudioSource:
@@ -63,35 +68,25 @@ def connect_queued(signal: SignalInstance, slot: Callable[..., Any]) -> None:
     signal.connect(slot, Qt.ConnectionType.QueuedConnection)
 
 
-class _Relay:
-    """The listener the assistant holds: forwards to the bridge until detached (Assistant has no remove_listener)."""
-
-    def __init__(self, bridge: EngineBridge) -> None:
-        self.bridge: EngineBridge | None = bridge
-
-    def __call__(self, event: Event) -> None:
-        bridge = self.bridge
-        if bridge is not None:
-            bridge.on_event(event)
-
-
 class EngineBridge(QObject):
-    """Engine events as Qt signals, and the commands the widgets may give."""
+    """Engine events as Qt signals carrying the event objects, and the commands the widgets may give."""
 
-    # -- engine events, one signal each -------------------------------------------------------------
-    state_changed = Signal(str)  # an AssistantState value, or LOADING
-    turn_started = Signal(int, str, str)  # turn id, source ("audio"/"text"), origin ("window"/"quick")
-    transcript_ready = Signal(int, str, str)  # turn id, text, language
-    emotion_ready = Signal(int, object)  # turn id, EmotionResult
-    reply_delta = Signal(int, str)  # turn id, more reply text
-    sentence_spoken = Signal(int, str, str, str)  # turn id, sentence, language, voice id
-    notice = Signal(str)
-    turn_failed = Signal(int, str, str, str)  # turn id, code, message, hint ("" when none)
-    turn_finished = Signal(object)  # TurnResult
+    # -- engine events: the objects of engine.events --------------------------------------------------
+    engine_event = Signal(object)  # every Event
+    state_changed = Signal(object)  # StateChanged
+    turn_started = Signal(object)  # TurnStarted (`origin_of(turn_id)` says which window asked)
+    transcript_ready = Signal(object)  # TranscriptReady
+    emotion_ready = Signal(object)  # EmotionReady
+    reply_delta = Signal(object)  # ReplyDelta
+    sentence_spoken = Signal(object)  # SentenceSpoken
+    notice = Signal(object)  # Notice
+    turn_failed = Signal(object)  # TurnFailed
+    turn_finished = Signal(object)  # TurnFinished
+    scheduler_event = Signal(object)  # DownshiftChanged | LeaseRevoked | MoEDisabled | ModelLoaded | ModelUnloaded
     # -- the app's own -------------------------------------------------------------------------------
     engine_ready = Signal()
     status_changed = Signal(object)  # EngineStatus
-    error = Signal(str, str, str)  # code, message, hint: failures outside a turn (no microphone...)
+    error = Signal(object)  # SovaError: failures outside a turn (no microphone, no speaker...)
     recording_changed = Signal(bool)
     muted_changed = Signal(bool)
 
@@ -116,37 +111,36 @@ class EngineBridge(QObject):
         self._turn_emitted = False
         self._request_lock: asyncio.Lock | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._last_result: TurnResult | None = None
+        self._downshift: DownshiftChanged | None = None
         self._told_no_speaker = False
-        self._relay: _Relay | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._per_kind: tuple[tuple[type | tuple[type, ...], SignalInstance], ...] = (
+            (StateChanged, self.state_changed),
+            (TurnStarted, self.turn_started),
+            (TranscriptReady, self.transcript_ready),
+            (EmotionReady, self.emotion_ready),
+            (ReplyDelta, self.reply_delta),
+            (SentenceSpoken, self.sentence_spoken),
+            (Notice, self.notice),
+            (TurnFailed, self.turn_failed),
+            (TurnFinished, self.turn_finished),
+            (SCHEDULER_EVENTS, self.scheduler_event),
+        )
 
     # -- events ----------------------------------------------------------------------------------------
 
     def on_event(self, event: Event) -> None:
-        """Re-emit an engine event as its signal (the assistant's listener, on the loop thread)."""
-        if isinstance(event, StateChanged):
-            # a turn that ends (interrupted) while push-to-talk is held: the user is still being heard
-            listening = event.state == AssistantState.IDLE and self._source is not None
-            self.state_changed.emit(AssistantState.LISTENING.value if listening else event.state.value)
-        elif isinstance(event, TurnStarted):
+        """Re-emit an engine event (the bus's listener, on the loop thread)."""
+        if isinstance(event, TurnStarted):
             self._turn_emitted = True
             self._turn_origin[event.turn_id] = self._origin
-            self.turn_started.emit(event.turn_id, event.source, self._origin)
-        elif isinstance(event, TranscriptReady):
-            self.transcript_ready.emit(event.turn_id, event.transcript.text, event.transcript.language)
-        elif isinstance(event, EmotionReady):
-            self.emotion_ready.emit(event.turn_id, event.emotion)
-        elif isinstance(event, ReplyDelta):
-            self.reply_delta.emit(event.turn_id, event.text)
-        elif isinstance(event, SentenceSpoken):
-            self.sentence_spoken.emit(event.turn_id, event.text, event.language, event.voice_id)
-        elif isinstance(event, Notice):
-            self.notice.emit(event.message)
-        elif isinstance(event, TurnFailed):
-            self.turn_failed.emit(event.turn_id, event.code, event.message, event.hint or "")
-        elif isinstance(event, TurnFinished):
-            self._last_result = event.result
-            self.turn_finished.emit(event.result)
+        elif isinstance(event, DownshiftChanged):
+            self._downshift = event
+        self.engine_event.emit(event)
+        for kind, signal in self._per_kind:
+            if isinstance(event, kind):
+                signal.emit(event)
+        if isinstance(event, TurnFinished | DownshiftChanged):
             self.status_changed.emit(self.status())
 
     def origin_of(self, turn_id: int) -> str:
@@ -157,37 +151,36 @@ class EngineBridge(QObject):
 
     async def start(self, assistant: Assistant) -> None:
         """Load the models of `assistant` and make it the one the commands use (raises SovaError)."""
-        self.state_changed.emit(LOADING)
-        relay = self._listen(assistant)
+        self._subscribe(assistant)
         try:
             await assistant.start()
         except BaseException:
-            relay.bridge = None
+            self._unsubscribe_bus()
             raise
         self._use(assistant)
 
     def attach(self, assistant: Assistant) -> None:
         """Use an assistant that is already started (tests share one across windows)."""
-        self._listen(assistant)
+        self._subscribe(assistant)
         self._use(assistant)
 
     def detach(self) -> None:
         """Stop forwarding the assistant's events and forget it (without closing it)."""
-        if self._relay is not None:
-            self._relay.bridge = None
-            self._relay = None
+        self._unsubscribe_bus()
         self.assistant = None
 
-    def _listen(self, assistant: Assistant) -> _Relay:
-        if self._relay is not None:
-            self._relay.bridge = None
-        self._relay = _Relay(self)
-        assistant.add_listener(self._relay)
-        return self._relay
+    def _subscribe(self, assistant: Assistant) -> None:
+        self._unsubscribe_bus()
+        self._unsubscribe = assistant.bus.subscribe(self.on_event)
+
+    def _unsubscribe_bus(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     def _use(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.state_changed.emit(assistant.state.value)
+        self.state_changed.emit(StateChanged(assistant.state))
         self.engine_ready.emit()
         self.status_changed.emit(self.status())
 
@@ -202,9 +195,9 @@ class EngineBridge(QObject):
             self._source.stop()
             self._source = None
             self.recording_changed.emit(False)
-        if self._listening is not None:
-            self._listening.cancel()
-            self._listening = None
+        listening, self._listening = self._listening, None
+        if listening is not None and self.assistant is not None:
+            self.assistant.stop_listening(listening)
         assistant, self.assistant = self.assistant, None
         if assistant is not None:
             assistant.interrupt()
@@ -215,9 +208,7 @@ class EngineBridge(QObject):
             for task in pending:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
-        if self._relay is not None:
-            self._relay.bridge = None
-            self._relay = None
+        self._unsubscribe_bus()
         if assistant is not None and close_assistant:
             await assistant.close()
 
@@ -228,7 +219,7 @@ class EngineBridge(QObject):
 
     def status(self) -> EngineStatus:
         """Models in use and the scheduler's state, for the status bar."""
-        return engine_status(self.assistant.stages if self.assistant else None, self._last_result)
+        return engine_status(self.assistant.stages if self.assistant else None, self._downshift)
 
     def history(self) -> list[StoredMessage]:
         """Return the current conversation so far."""
@@ -291,12 +282,11 @@ class EngineBridge(QObject):
             source.on_chunk = listening.feed
             source.start()
         except SovaError as exc:
-            listening.cancel()
-            self.error.emit(exc.code, exc.message, exc.hint or "")
+            self.assistant.stop_listening(listening)
+            self.error.emit(exc)
             return False
         self._source, self._listening = source, listening
         self.recording_changed.emit(True)
-        self.state_changed.emit(AssistantState.LISTENING.value)
         return True
 
     def end_recording(self, *, origin: str = "window") -> Request | None:
@@ -310,8 +300,6 @@ class EngineBridge(QObject):
         self.recording_changed.emit(False)
         assistant = self.assistant
         if assistant is None:
-            if listening is not None:
-                listening.cancel()
             return None
         turn = AudioInput(audio, ended_at, listening)
         language = self.config.app.language
@@ -335,15 +323,15 @@ class EngineBridge(QObject):
             self._origin, self._turn_emitted = origin, False
             choice = self._sink_factory(self.config, speak and not self._muted)
             if choice.problem is not None:
-                self.error.emit(choice.problem.code, choice.problem.message, choice.problem.hint or "")
+                self.error.emit(choice.problem)
             elif choice.no_speaker and not self._told_no_speaker:
                 self._told_no_speaker = True
-                self.notice.emit(self.tr("No speaker was found: replies are shown but not spoken."))
+                self.notice.emit(Notice(self.tr("No speaker was found: replies are shown but not spoken.")))
             try:
                 return await ask(choice.sink)
             except SovaError as exc:
                 if not self._turn_emitted:  # the assistant reports failures of started turns itself
-                    self.error.emit(exc.code, exc.message, exc.hint or "")
+                    self.error.emit(exc)
                 return None
             finally:
                 choice.sink.close()

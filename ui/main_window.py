@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -21,12 +21,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from engine.errors import SovaError
+from engine.events import (
+    AssistantState,
+    EmotionReady,
+    Notice,
+    ReplyDelta,
+    SchedulerEvent,
+    StateChanged,
+    TranscriptReady,
+    TurnFailed,
+    TurnFinished,
+)
 from engine.memory.history import StoredMessage
-from engine.pipeline.events import TurnResult
-from engine.stages.base import EmotionResult
 from ui.actions import AppActions
-from ui.bridge import LOADING, EngineBridge, connect_queued
-from ui.status import EngineStatus
+from ui.bridge import EngineBridge, connect_queued
+from ui.status import EngineStatus, scheduler_message
 from ui.widgets.banner import Banner
 from ui.widgets.chat_view import ChatView
 from ui.widgets.elided_label import ElidedLabel
@@ -37,7 +47,9 @@ from ui.widgets.talk_button import TalkButton
 
 #: how often the level meter reads the source's level while recording (ms)
 LEVEL_POLL_MS = 50
-BUSY_STATES = ("transcribing", "thinking", "speaking")
+#: a status message is shown at least this long before a newer one replaces it (ms)
+MESSAGE_MIN_MS = 4000
+BUSY_STATES = (AssistantState.TRANSCRIBING, AssistantState.THINKING, AssistantState.SPEAKING)
 
 
 def hold_key_of(text: str) -> Qt.Key | None:
@@ -107,6 +119,13 @@ class MainWindow(QMainWindow):
         self.scheduler.setStyleSheet("font-size: 11px;")
         self.statusBar().addPermanentWidget(self.scheduler)
         self._status = EngineStatus()
+        self._queued_messages: list[tuple[str, int]] = []
+        self._own_message = ""
+        self._message_shown = QElapsedTimer()
+        self._message_timer = QTimer(self)
+        self._message_timer.setSingleShot(True)
+        self._message_timer.timeout.connect(self._next_status_message)
+        self.statusBar().messageChanged.connect(self._on_status_message)
 
         self.menu = QMenu(self)
         self.menuBar().addMenu(self.menu)
@@ -130,6 +149,7 @@ class MainWindow(QMainWindow):
         connect_queued(bridge.notice, self._on_notice)
         connect_queued(bridge.turn_failed, self._on_failed)
         connect_queued(bridge.turn_finished, self._on_finished)
+        connect_queued(bridge.scheduler_event, self._on_scheduler)
         connect_queued(bridge.error, self._on_error)
         connect_queued(bridge.recording_changed, self._on_recording)
         connect_queued(bridge.engine_ready, self._on_ready)
@@ -171,8 +191,44 @@ class MainWindow(QMainWindow):
                 bubble.set_interrupted()
 
     def show_status_message(self, text: str, timeout_ms: int = 30_000) -> None:
-        """Show a message in the status bar for a while (the models line returns after it)."""
-        self.statusBar().showMessage(text, timeout_ms)
+        """Show a message in the status bar for a while, in place of the models line (which returns after it).
+
+        A message already shown stays at least MESSAGE_MIN_MS, then this one follows: two messages
+        never hide each other, and none waits long.
+        """
+        current = self.statusBar().currentMessage()
+        if not current:
+            self._show_message_now(text, timeout_ms)
+            return
+        if text == current or any(text == queued for queued, _ in self._queued_messages):
+            return
+        self._queued_messages.append((text, timeout_ms))
+        left = self._message_timer.remainingTime() if self._message_timer.isActive() else MESSAGE_MIN_MS
+        self._message_timer.start(max(0, min(left, MESSAGE_MIN_MS - self._message_shown.elapsed())))
+
+    def _show_message_now(self, text: str, timeout_ms: int) -> None:
+        self._own_message = text
+        self._message_timer.start(timeout_ms)  # ours, not showMessage's: a queued message may cut it short
+        self.statusBar().showMessage(text)
+
+    def _next_status_message(self) -> None:
+        if self._queued_messages:
+            self._show_message_now(*self._queued_messages.pop(0))
+        else:
+            self.statusBar().clearMessage()
+
+    def _on_status_message(self, text: str) -> None:
+        # QStatusBar hides its other widgets for a message only when they are visible at that moment,
+        # so a message shown before the window was drew over "Models: loading…" (issue 9): the models
+        # line's visibility follows the message instead.
+        self._message_shown.start()
+        if text != self._own_message:  # someone called showMessage() directly: it keeps its own timeout
+            self._own_message = ""
+            self._message_timer.stop()
+        if not text and self._queued_messages:
+            self._show_message_now(*self._queued_messages.pop(0))
+            return
+        self.models.setVisible(not text)
 
     # -- engine events -----------------------------------------------------------------------------
 
@@ -187,39 +243,44 @@ class MainWindow(QMainWindow):
         if not _is_text_entry(QApplication.focusWidget()):
             self.chat.setFocus()  # so the hold key works at once
 
-    def _on_state(self, state: str) -> None:
-        self.state.set_state(state)
+    def _on_state(self, event: StateChanged) -> None:
+        state = event.state
+        self.state.set_state(state.value)
         busy = state in BUSY_STATES
         self.stop.setEnabled(busy)
         self.app_actions.stop.setEnabled(busy)
-        if state == LOADING:
+        if state == AssistantState.LOADING:
             self._set_ready(False)
 
-    def _on_transcript(self, turn_id: int, text: str, _language: str) -> None:
-        self.chat.show_transcript(turn_id, text)
+    def _on_transcript(self, event: TranscriptReady) -> None:
+        self.chat.show_transcript(event.turn_id, event.transcript.text)
 
-    def _on_emotion(self, turn_id: int, emotion: EmotionResult) -> None:
-        self.chat.show_emotion(turn_id, emotion)
+    def _on_emotion(self, event: EmotionReady) -> None:
+        self.chat.show_emotion(event.turn_id, event.emotion)
 
-    def _on_delta(self, turn_id: int, text: str) -> None:
-        self.chat.append_reply(turn_id, text)
+    def _on_delta(self, event: ReplyDelta) -> None:
+        self.chat.append_reply(event.turn_id, event.text)
 
-    def _on_notice(self, message: str) -> None:
-        self.chat.add_notice(message)
-        self.statusBar().showMessage(message, 15000)
+    def _on_notice(self, event: Notice) -> None:
+        self.chat.add_notice(event.message)
+        self.show_status_message(event.message, 15000)
 
-    def _on_failed(self, turn_id: int, code: str, message: str, hint: str) -> None:
-        if code == "cancelled":
-            self.chat.finish_reply(turn_id, interrupted=True)
-            return
-        self.chat.drop_empty_reply(turn_id)
-        self.chat.add_error(message, hint)
+    def _on_scheduler(self, event: SchedulerEvent) -> None:
+        """Tell the user what the scheduler did to their models (downshift, revoked lease, MoE off)."""
+        message = scheduler_message(event)
+        if message:
+            self.show_status_message(message, 15000)
 
-    def _on_finished(self, result: TurnResult) -> None:
+    def _on_failed(self, event: TurnFailed) -> None:
+        self.chat.drop_empty_reply(event.turn_id)
+        self.chat.add_error(event.message, event.hint or "")
+
+    def _on_finished(self, event: TurnFinished) -> None:
+        result = event.result
         self.chat.finish_reply(result.turn_id, interrupted=result.interrupted, final_text=result.reply_text)
 
-    def _on_error(self, _code: str, message: str, hint: str) -> None:
-        self.banner.show_error(message, hint)
+    def _on_error(self, error: SovaError) -> None:
+        self.banner.show_error(error.message, error.hint or "")
 
     def _on_recording(self, recording: bool) -> None:
         self.talk.set_recording(recording)

@@ -1,11 +1,14 @@
-"""The settings dialog: devices, languages, voices, models, persona and keys, saved to the user's config.
+"""The settings dialog: one editor per config key of `settings_model.FIELDS`, built from the schema.
 
-Nothing is written until the whole merged config validates; a refused value is highlighted and the
-reason shown, and the dialog stays open.
+Yes/no keys get a check box, Literal keys a list of exactly their values, key names a key editor,
+devices, models, voices and personas a list of what is there; each tooltip is the key and its
+schema description. Nothing is written until the whole merged config validates; a refused value is
+outlined in red with the reason, and the dialog stays open.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, Signal
@@ -26,14 +29,17 @@ from engine.config import SovaConfig
 from engine.errors import ConfigError
 from ui.audio import list_devices
 from ui.main_window import hold_key_of
-from ui.prefs import UiPrefs, save_prefs
-from ui.settings_model import Choices, SettingsValues, problem_fields, save_settings
+from ui.settings_model import FIELDS, SPECS, Choices, FieldSpec, Value, current_values, fields_named, save_settings
 from ui.widgets.sizing import no_constraint
 
 _INVALID = "border: 2px solid #e53935;"
+#: text keys edited as a key press (QKeySequenceEdit) rather than typed
+KEY_FIELDS = ("ui.hold_key", "ui.global_hotkey")
+#: text keys picked from a sound device list; "" (the first entry) is the system default
+DEVICE_FIELDS = {"audio.devices.input": "input", "audio.devices.output": "output"}
 
 
-def _combo(editable: bool, items: list[tuple[str, str]], current: str) -> QComboBox:
+def _combo(editable: bool, items: Sequence[tuple[str, str]], current: str, max_length: int | None) -> QComboBox:
     """Build a combo of (shown text, value); the current value is added when it is not among the items."""
     combo = QComboBox()
     combo.setEditable(editable)
@@ -44,6 +50,9 @@ def _combo(editable: bool, items: list[tuple[str, str]], current: str) -> QCombo
         combo.addItem(current, current)
         index = combo.count() - 1
     combo.setCurrentIndex(index)
+    line = combo.lineEdit()
+    if line is not None and max_length is not None:
+        line.setMaxLength(max_length)
     return combo
 
 
@@ -55,66 +64,55 @@ def combo_value(combo: QComboBox) -> str:
     return str(combo.currentData())
 
 
-class SettingsDialog(QDialog):
-    """Edits `config` + `prefs`; emits `saved(SovaConfig, UiPrefs)` after writing them."""
+def widget_value(widget: QWidget) -> Value:
+    """Return the value an editor of the dialog shows."""
+    if isinstance(widget, QCheckBox):
+        return widget.isChecked()
+    if isinstance(widget, QKeySequenceEdit):
+        return widget.keySequence().toString()
+    if isinstance(widget, QComboBox):
+        return combo_value(widget)
+    raise TypeError(f"not an editor of the settings dialog: {type(widget).__name__}")
 
-    saved = Signal(object, object)
+
+def choice_values(spec: FieldSpec) -> tuple[str, ...]:
+    """A Literal's values as the dialog lists them: the default first, then the schema's order."""
+    first = (str(spec.default),) if spec.default in spec.choices else ()
+    return first + tuple(c for c in spec.choices if c not in first)
+
+
+class SettingsDialog(QDialog):
+    """Edits the keys of FIELDS in the user's config; emits `saved(SovaConfig)` after writing them."""
+
+    saved = Signal(object)
 
     def __init__(
         self,
         config: SovaConfig,
-        prefs: UiPrefs,
         choices: Choices,
         *,
         user_file: Path,
         default_file: Path,
-        prefs_file: Path,
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self._current = SettingsValues.from_config(config)
+        self._current = current_values(config)
         self._choices = choices
-        self._user_file, self._default_file, self._prefs_file = user_file, default_file, prefs_file
-        self._prefs = prefs
-        cur = self._current
-
-        default = ("", "")  # the "system default" entry; its text is set in retranslate()
-        self.input_device = _combo(False, [default] + [(d, d) for d in list_devices("input")], cur.input_device)
-        self.output_device = _combo(False, [default] + [(d, d) for d in list_devices("output")], cur.output_device)
-        self.language = _combo(False, [("", "auto"), ("", "ru"), ("", "en")], cur.language)
-        self.ui_language = _combo(False, [("", "system"), ("Русский", "ru"), ("English", "en")], cur.ui_language)
-        self.voice_en = _combo(True, [(v, v) for v in choices.voices_en], cur.voice_en)
-        self.voice_ru = _combo(True, [(v, v) for v in choices.voices_ru], cur.voice_ru)
-        self.llm_primary = _combo(True, [(m, m) for m in choices.llms], cur.llm_primary)
-        self.llm_lightweight = _combo(True, [(m, m) for m in choices.llms], cur.llm_lightweight)
-        self.persona = _combo(True, [(p, p) for p in choices.personas], cur.persona)
-        self.hold_key = QKeySequenceEdit(QKeySequence(prefs.hold_key))
-        self.hold_key.setMaximumSequenceLength(1)
-        self.global_hotkey = QKeySequenceEdit(QKeySequence(prefs.global_hotkey))
-        self.global_hotkey.setMaximumSequenceLength(1)
-        self.global_hotkey.setClearButtonEnabled(True)
-        self.speak_quick = QCheckBox()
-        self.speak_quick.setChecked(prefs.speak_quick_answers)
-
-        self.fields: dict[str, QWidget] = {
-            "input_device": self.input_device,
-            "output_device": self.output_device,
-            "language": self.language,
-            "ui_language": self.ui_language,
-            "voice_en": self.voice_en,
-            "voice_ru": self.voice_ru,
-            "llm_primary": self.llm_primary,
-            "llm_lightweight": self.llm_lightweight,
-            "persona": self.persona,
-            "hold_key": self.hold_key,
-            "global_hotkey": self.global_hotkey,
-            "speak_quick": self.speak_quick,
+        self._user_file, self._default_file = user_file, default_file
+        installed = {
+            "audio.tts.en": choices.voices_en,
+            "audio.tts.ru": choices.voices_ru,
+            "llm.primary.id": choices.llms,
+            "llm.lightweight.id": choices.llms,
+            "app.persona": choices.personas,
         }
-        self.labels = {name: QLabel() for name in self.fields}
+        #: the editor of each config key, in FIELDS' order
+        self.fields: dict[str, QWidget] = {key: self._editor(SPECS[key], installed) for key in FIELDS}
+        self.labels = {key: QLabel() for key in self.fields}
         form = QFormLayout()
-        for name, widget in self.fields.items():
-            self.labels[name].setBuddy(widget)
-            form.addRow(self.labels[name], widget)
+        for key, widget in self.fields.items():
+            self.labels[key].setBuddy(widget)
+            form.addRow(self.labels[key], widget)
         self.error = QLabel()
         self.error.setWordWrap(True)
         self.error.setStyleSheet("color: #c62828;")
@@ -133,63 +131,64 @@ class SettingsDialog(QDialog):
         self.retranslate()
         no_constraint(self, 560, 0)
 
+    def _editor(self, spec: FieldSpec, installed: Mapping[str, tuple[str, ...]]) -> QWidget:
+        current = self._current[spec.key]
+        if spec.type is bool:
+            box = QCheckBox()
+            box.setChecked(bool(current))
+            return box
+        text = str(current)
+        if spec.choices:  # the texts are set in retranslate()
+            return _combo(False, [(c, c) for c in choice_values(spec)], text, None)
+        if spec.key in KEY_FIELDS:
+            edit = QKeySequenceEdit(QKeySequence(text))
+            edit.setMaximumSequenceLength(1)
+            edit.setClearButtonEnabled(spec.min_length == 0)  # a key that may be empty (off)
+            return edit
+        if spec.key in DEVICE_FIELDS:
+            devices = list_devices(DEVICE_FIELDS[spec.key])
+            return _combo(False, [("", ""), *((d, d) for d in devices)], text, None)
+        if spec.key in installed:  # editable: an id can be typed for a model added by hand
+            return _combo(True, [(v, v) for v in installed[spec.key]], text, spec.max_length)
+        raise TypeError(f"{spec.key}: the settings dialog has no editor for it")
+
     # -- values ------------------------------------------------------------------------------------
 
-    def values(self) -> SettingsValues:
-        """Return what the dialog shows now."""
-        return SettingsValues(
-            language=combo_value(self.language),
-            ui_language=combo_value(self.ui_language),
-            persona=combo_value(self.persona),
-            input_device=combo_value(self.input_device),
-            output_device=combo_value(self.output_device),
-            voice_en=combo_value(self.voice_en),
-            voice_ru=combo_value(self.voice_ru),
-            llm_primary=combo_value(self.llm_primary),
-            llm_lightweight=combo_value(self.llm_lightweight),
-        )
-
-    def prefs(self) -> UiPrefs:
-        """Return the window preferences shown now."""
-        return UiPrefs(
-            hold_key=self.hold_key.keySequence().toString(),
-            global_hotkey=self.global_hotkey.keySequence().toString(),
-            speak_quick_answers=self.speak_quick.isChecked(),
-        )
+    def values(self) -> dict[str, Value]:
+        """Return what the dialog shows now, by config key."""
+        return {key: widget_value(widget) for key, widget in self.fields.items()}
 
     # -- saving ------------------------------------------------------------------------------------
 
     def save(self) -> bool:
         """Validate and write; on a problem, highlight the fields and keep the dialog open."""
         self._mark(set(), [])
-        prefs = self.prefs()
-        if hold_key_of(prefs.hold_key) is None:
-            self._mark({"hold_key"}, [self.tr("Hold key: press the one key to hold while you speak.")])
+        values = self.values()
+        if hold_key_of(str(values["ui.hold_key"])) is None:  # Qt's to judge: the schema cannot parse key names
+            self._mark({"ui.hold_key"}, [self.tr("Hold key: press the one key to hold while you speak.")])
             return False
         try:
             config = save_settings(
-                self.values(), self._current, self._choices, user_file=self._user_file, default_file=self._default_file
+                values, self._current, self._choices, user_file=self._user_file, default_file=self._default_file
             )
         except ConfigError as exc:
-            self._mark(problem_fields(exc.problems), exc.problems)
+            self._mark(fields_named(exc.keys), exc.problems)
             return False
-        try:
-            save_prefs(self._prefs_file, prefs)
         except OSError as exc:
-            reason = self.tr("Cannot write {path}: {reason}").format(path=self._prefs_file, reason=exc.strerror)
+            reason = self.tr("Cannot write {path}: {reason}").format(path=self._user_file, reason=exc.strerror)
             self._mark(set(), [reason])
             return False
-        self.saved.emit(config, prefs)
+        self.saved.emit(config)
         self.accept()
         return True
 
     def invalid_fields(self) -> set[str]:
-        """Return the fields highlighted as refused."""
-        return {name for name, widget in self.fields.items() if widget.property("invalid")}
+        """Return the config keys highlighted as refused."""
+        return {key for key, widget in self.fields.items() if widget.property("invalid")}
 
-    def _mark(self, names: set[str], problems: list[str]) -> None:
-        for name, widget in self.fields.items():
-            bad = name in names
+    def _mark(self, keys: set[str], problems: list[str]) -> None:
+        for key, widget in self.fields.items():
+            bad = key in keys
             widget.setProperty("invalid", bad)
             widget.setStyleSheet(_INVALID if bad else "")
         if problems:
@@ -200,31 +199,44 @@ class SettingsDialog(QDialog):
     # -- Qt ----------------------------------------------------------------------------------------
 
     def retranslate(self) -> None:
-        """Texts in the current language."""
+        """Texts in the current language (the tooltips are the schema's descriptions, in English)."""
         self.setWindowTitle(self.tr("Sova settings"))
-        texts = {
-            "input_device": self.tr("Microphone:"),
-            "output_device": self.tr("Speaker:"),
-            "language": self.tr("Spoken language:"),
-            "ui_language": self.tr("Interface language:"),
-            "voice_en": self.tr("English voice:"),
-            "voice_ru": self.tr("Russian voice:"),
-            "llm_primary": self.tr("Main language model:"),
-            "llm_lightweight": self.tr("Lightweight language model:"),
-            "persona": self.tr("Persona:"),
-            "hold_key": self.tr("Hold-to-talk key:"),
-            "global_hotkey": self.tr("Global push-to-talk key (X11):"),
-            "speak_quick": self.tr("Quick questions:"),
+        labels = {
+            "audio.devices.input": self.tr("Microphone:"),
+            "audio.devices.output": self.tr("Speaker:"),
+            "app.language": self.tr("Spoken language:"),
+            "app.ui_language": self.tr("Interface language:"),
+            "audio.tts.en": self.tr("English voice:"),
+            "audio.tts.ru": self.tr("Russian voice:"),
+            "llm.primary.id": self.tr("Main language model:"),
+            "llm.lightweight.id": self.tr("Lightweight language model:"),
+            "app.persona": self.tr("Persona:"),
+            "ui.hold_key": self.tr("Hold-to-talk key:"),
+            "ui.global_hotkey": self.tr("Global push-to-talk key (X11):"),
+            "ui.speak_quick_answers": self.tr("Quick questions:"),
         }
-        for name, text in texts.items():
-            self.labels[name].setText(text)
-        for combo in (self.input_device, self.output_device):
-            combo.setItemText(0, self.tr("System default"))
-        for i, text in enumerate((self.tr("Automatic (Russian or English)"), self.tr("Russian"), self.tr("English"))):
-            self.language.setItemText(i, text)
-        self.ui_language.setItemText(0, self.tr("Follow the system"))
-        self.speak_quick.setText(self.tr("Speak the answers aloud"))
-        self.global_hotkey.setToolTip(self.tr("Works on X11 desktops only; leave empty to turn it off"))
+        choice_texts = {
+            "app.language": {
+                "auto": self.tr("Automatic (Russian or English)"),
+                "ru": self.tr("Russian"),
+                "en": self.tr("English"),
+            },
+            "app.ui_language": {"system": self.tr("Follow the system"), "ru": "Русский", "en": "English"},
+        }
+        check_texts = {"ui.speak_quick_answers": self.tr("Speak the answers aloud")}
+        for key, widget in self.fields.items():
+            self.labels[key].setText(labels.get(key, f"{key}:"))
+            description = SPECS[key].description
+            widget.setToolTip(f"{key}: {description}" if description else key)
+            if isinstance(widget, QComboBox) and key in choice_texts:
+                for value, text in choice_texts[key].items():
+                    index = widget.findData(value)
+                    if index >= 0:
+                        widget.setItemText(index, text)
+            elif isinstance(widget, QComboBox) and key in DEVICE_FIELDS:
+                widget.setItemText(0, self.tr("System default"))
+            elif isinstance(widget, QCheckBox):
+                widget.setText(check_texts.get(key, ""))
         self.note.setText(
             self.tr("Saved to {path}. Changing a model, a voice or the persona reloads the models.").format(
                 path=self._user_file

@@ -1,72 +1,98 @@
-"""What the settings dialog edits, and saving it safely (no Qt here: tested by tables).
+"""What the settings dialog edits, read from the config schema, and saving it safely (no Qt: tested by tables).
 
-Saving merges the dialog's values into the user's existing config.toml (other keys are kept; a key
-set back to its default is removed), validates the merged result with `engine.config.validate_config`
-plus checks the schema cannot make (the model is installed, the persona exists), and only then
-replaces the file atomically. Any problem raises ConfigError and leaves the file untouched.
+Every field is named by its dotted config key; its type, allowed values, bounds and description come
+from the pydantic models of `engine.config`. Saving edits the user's config.toml as a tomlkit
+document: only the keys the dialog changed are set, or removed when set back to their default, so
+the user's comments, key order and other keys stay. The merged result is validated
+(`validate_config`, plus what the schema cannot check: the model is installed, the persona exists)
+and only then is the file replaced atomically. Any problem raises ConfigError, whose `keys` name the
+fields to mark, and leaves the file untouched.
 """
 
 from __future__ import annotations
 
-import re
-import tomllib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, fields
+from collections.abc import Iterable, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args, get_origin
 
-from engine.config import SovaConfig, validate_config
+import tomlkit
+from tomlkit.exceptions import TOMLKitError
+from tomlkit.items import Comment
+
+from engine.config import SovaConfig, field_info, validate_config
 from engine.errors import ConfigError
-from engine.registry.registry import Registry
-from ui.prefs import write_atomic
-from ui.toml_writer import dumps
+from engine.fileio import read_toml, write_atomic
 
-#: dialog field -> config key path
-KEYS: dict[str, tuple[str, ...]] = {
-    "language": ("app", "language"),
-    "ui_language": ("app", "ui_language"),
-    "persona": ("app", "persona"),
-    "input_device": ("audio", "devices", "input"),
-    "output_device": ("audio", "devices", "output"),
-    "voice_en": ("audio", "tts", "en"),
-    "voice_ru": ("audio", "tts", "ru"),
-    "llm_primary": ("llm", "primary", "id"),
-    "llm_lightweight": ("llm", "lightweight", "id"),
-}
+#: a value the dialog edits: text (choices are text too) or yes/no
+Value = str | bool
+
+#: the config keys the dialog edits, in the order it shows them
+FIELDS: tuple[str, ...] = (
+    "audio.devices.input",
+    "audio.devices.output",
+    "app.language",
+    "app.ui_language",
+    "audio.tts.en",
+    "audio.tts.ru",
+    "llm.primary.id",
+    "llm.lightweight.id",
+    "app.persona",
+    "ui.hold_key",
+    "ui.global_hotkey",
+    "ui.speak_quick_answers",
+)
 
 
 @dataclass(frozen=True)
-class SettingsValues:
-    """The values the dialog shows, one per field of KEYS."""
+class FieldSpec:
+    """One setting the dialog edits, as the schema describes it."""
 
-    language: str
-    ui_language: str
-    persona: str
-    input_device: str
-    output_device: str
-    voice_en: str
-    voice_ru: str
-    llm_primary: str
-    llm_lightweight: str
+    key: str  # dotted config key, e.g. "audio.tts.en"
+    type: type[str] | type[bool]
+    choices: tuple[str, ...]  # the Literal's values; () for free text and yes/no
+    description: str  # the schema's description (the field's tooltip)
+    min_length: int  # 0: may be empty
+    max_length: int | None
+    default: Value | None  # the schema's default; None where the key is required (llm.primary.id)
 
-    @classmethod
-    def from_config(cls, config: SovaConfig) -> SettingsValues:
-        """Read the values of `config`."""
-        return cls(
-            language=config.app.language,
-            ui_language=config.app.ui_language,
-            persona=config.app.persona,
-            input_device=config.audio.devices.input,
-            output_device=config.audio.devices.output,
-            voice_en=config.audio.tts.en,
-            voice_ru=config.audio.tts.ru,
-            llm_primary=config.llm.primary.id,
-            llm_lightweight=config.llm.lightweight.id,
-        )
 
-    def as_dict(self) -> dict[str, str]:
-        """Field -> value."""
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+def field_spec(key: str) -> FieldSpec:
+    """Read the spec of `key` from SovaConfig.
+
+    KeyError for a key SovaConfig lacks, TypeError for a type the dialog cannot edit.
+    """
+    info = field_info(key)
+    annotation = info.annotation
+    choices = tuple(str(c) for c in get_args(annotation)) if get_origin(annotation) is Literal else ()
+    if annotation not in (str, bool) and not choices:
+        raise TypeError(f"{key}: the settings dialog edits text, yes/no and choices, not {annotation}")
+    # pydantic keeps min_length/max_length as annotated_types.MinLen/MaxLen in the metadata
+    lengths = {n: getattr(m, n) for m in info.metadata for n in ("min_length", "max_length") if hasattr(m, n)}
+    return FieldSpec(
+        key=key,
+        type=bool if annotation is bool else str,
+        choices=choices,
+        description=info.description or "",
+        min_length=lengths.get("min_length", 0),
+        max_length=lengths.get("max_length"),
+        default=None if info.is_required() else info.default,
+    )
+
+
+#: the spec of each field of FIELDS (built at import: a key the schema lacks fails at once)
+SPECS: dict[str, FieldSpec] = {key: field_spec(key) for key in FIELDS}
+
+
+def current_values(config: SovaConfig) -> dict[str, Value]:
+    """Return the value of every field of FIELDS in `config`."""
+    values: dict[str, Value] = {}
+    for key in FIELDS:
+        node: Any = config
+        for part in key.split("."):
+            node = getattr(node, part)
+        values[key] = node
+    return values
 
 
 @dataclass(frozen=True)
@@ -79,135 +105,134 @@ class Choices:
     personas: tuple[str, ...] = ()
 
 
-def installed_choices(registry: Registry, personas_dir: Path) -> Choices:
-    """Installed LLM and voice manifests (never hashes: status only), and the persona files."""
-
-    def installed(kind: str, language: str | None = None) -> tuple[str, ...]:
-        return tuple(
-            p.manifest.id
-            for p in registry.select(kind=kind, language=language)  # type: ignore[arg-type]
-            if p.status().installed
-        )
-
-    # a persona is a folder with one file per reply language (resources/personas/<name>/en.md, ru.md)
-    personas = (
-        tuple(sorted(p.name for p in personas_dir.iterdir() if (p / "en.md").is_file()))
-        if personas_dir.is_dir()
-        else ()
-    )
-    voices_ru = ("auto", *installed("tts", "ru"))  # auto: Piper once a ru voice is installed, else eSpeak NG
-    return Choices(installed("llm"), installed("tts", "en"), voices_ru, personas)
-
-
-def _get(data: Mapping[str, Any], path: tuple[str, ...]) -> Any:
-    node: Any = data
-    for part in path:
-        if not isinstance(node, Mapping) or part not in node:
-            return None
-        node = node[part]
-    return node
+def check_choices(
+    values: Mapping[str, Value], current: Mapping[str, Value], choices: Choices, source: Path
+) -> list[tuple[str, str]]:
+    """(key, problem) for what the schema cannot see, for values the user changed, in validate_config's format."""
+    allowed = {
+        "llm.primary.id": choices.llms,
+        "llm.lightweight.id": choices.llms,
+        "audio.tts.en": choices.voices_en,
+        "audio.tts.ru": choices.voices_ru,
+        "app.persona": choices.personas,
+    }
+    problems = []
+    for key, options in allowed.items():
+        value = values.get(key, current.get(key))
+        if not value or value == current.get(key) or value in options:
+            continue  # empty values are the schema's to refuse
+        what = "persona" if key == "app.persona" else "installed model"
+        known = ", ".join(options) or "none"
+        problems.append((key, f"{source}: {key}: no {what} named {value!r} (available: {known})"))
+    return problems
 
 
-def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    node = data
-    for part in path[:-1]:
-        child = node.get(part)
-        if not isinstance(child, dict):
-            child = node[part] = {}
+def fields_named(keys: Iterable[str]) -> set[str]:
+    """Return the fields that problem keys name: the field itself, or a table holding it (a missing llm.primary)."""
+    return {field for field in FIELDS for key in keys if key and (field == key or field.startswith(key + "."))}
+
+
+# -- editing the user's file -------------------------------------------------------------------------
+
+
+def _load_document(path: Path) -> tomlkit.TOMLDocument:
+    if not path.exists():
+        return tomlkit.document()
+    read_toml(path)  # the one reader: a syntax error becomes ConfigError naming the file and line
+    try:
+        return tomlkit.parse(path.read_text(encoding="utf-8"))
+    except (TOMLKitError, OSError) as exc:
+        raise ConfigError([f"{path}: cannot edit: {exc}"], hint="fix or delete the file, then save again") from None
+
+
+def set_key(doc: MutableMapping[str, Any], path: Sequence[str], value: Value) -> None:
+    """Set the key at `path`, adding the tables it needs (`[a.b]` headers, not an `[a]` of its own).
+
+    ValueError naming the part of `path` that holds a value where a table is needed.
+    """
+    node = doc
+    for depth, part in enumerate(path[:-1]):
+        if part not in node:
+            node[part] = tomlkit.table(is_super_table=depth < len(path) - 2)
+        child = node[part]
+        if not isinstance(child, MutableMapping):
+            raise ValueError(".".join(path[: depth + 1]))
         node = child
     node[path[-1]] = value
 
 
-def _delete(data: dict[str, Any], path: tuple[str, ...]) -> None:
-    parents = [data]
+def remove_key(doc: MutableMapping[str, Any], path: Sequence[str]) -> None:
+    """Remove the key at `path`, and the tables this leaves empty unless they hold a comment."""
+    parents = [doc]
     for part in path[:-1]:
         child = parents[-1].get(part)
-        if not isinstance(child, dict):
+        if not isinstance(child, MutableMapping):
             return
         parents.append(child)
     parents[-1].pop(path[-1], None)
-    for depth in range(len(path) - 1, 0, -1):  # drop tables the removal left empty
-        if not parents[depth]:
-            parents[depth - 1].pop(path[depth - 1], None)
+    for depth in range(len(path) - 1, 0, -1):
+        table = parents[depth]
+        if len(table) or _has_comment(table):
+            break
+        del parents[depth - 1][path[depth - 1]]
 
 
-def _copy(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _copy(v) if isinstance(v, Mapping) else v for k, v in data.items()}
+def _has_comment(table: Any) -> bool:
+    trivia = getattr(table, "trivia", None)
+    if trivia is not None and trivia.comment:
+        return True
+    body = getattr(getattr(table, "value", None), "body", ())
+    return any(isinstance(item, Comment) for _, item in body)
 
 
-def user_data_with(existing: Mapping[str, Any], values: SettingsValues, defaults: Mapping[str, Any]) -> dict[str, Any]:
-    """Merge the dialog's values into the user's config data: set where they differ from the defaults, else removed."""
-    data = _copy(existing)
-    for name, value in values.as_dict().items():
-        path = KEYS[name]
-        if _get(defaults, path) == value:
-            _delete(data, path)
-        else:
-            _set(data, path, value)
-    return data
-
-
-def check_choices(values: SettingsValues, current: SettingsValues, choices: Choices, source: Path) -> list[str]:
-    """Problems the schema cannot see, for values the user changed, in validate_config's format."""
-    allowed = {
-        "llm_primary": choices.llms,
-        "llm_lightweight": choices.llms,
-        "voice_en": choices.voices_en,
-        "voice_ru": choices.voices_ru,
-        "persona": choices.personas,
-    }
-    problems = []
-    for name, options in allowed.items():
-        value = getattr(values, name)
-        if not value or value == getattr(current, name) or value in options:
-            continue  # empty values are the schema's to refuse
-        what = "persona file" if name == "persona" else "installed model"
-        known = ", ".join(options) or "none"
-        problems.append(f"{source}: {'.'.join(KEYS[name])}: no {what} named {value!r} (available: {known})")
-    return problems
-
-
-def _load_toml(path: Path) -> dict[str, Any]:
-    try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError:
-        return {}
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError([f"{path}: not valid TOML: {exc}"], hint="fix or delete the file, then save again") from None
-    except OSError as exc:
-        raise ConfigError([f"{path}: cannot read: {exc.strerror}"]) from None
+def _default(defaults: Mapping[str, Any], key: str) -> Any:
+    node: Any = defaults
+    for part in key.split("."):
+        if not isinstance(node, Mapping) or part not in node:
+            return SPECS[key].default  # the repo file leaves it to the schema
+        node = node[part]
+    return node
 
 
 def save_settings(
-    values: SettingsValues, current: SettingsValues, choices: Choices, *, user_file: Path, default_file: Path
+    values: Mapping[str, Value],
+    current: Mapping[str, Value],
+    choices: Choices,
+    *,
+    user_file: Path,
+    default_file: Path,
 ) -> SovaConfig:
-    """Validate the merged config, then write the user's file; ConfigError (file untouched) otherwise."""
-    defaults = _load_toml(default_file)
-    data = user_data_with(_load_toml(user_file), values, defaults)
-    problems = check_choices(values, current, choices, user_file)
+    """Write the keys of `values` that differ from `current` into `user_file` once all is valid; return the config.
+
+    A key set to its default (the repo's config.toml) is removed from the user's file instead.
+    ConfigError (the file untouched) when the merged config is invalid.
+    """
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"not settings of the dialog: {sorted(unknown)}")
+    defaults = read_toml(default_file)
+    doc = _load_document(user_file)
+    for key, value in values.items():
+        if value == current.get(key):
+            continue  # only what the dialog changed: a value edited by hand meanwhile stays
+        if value == _default(defaults, key):
+            remove_key(doc, key.split("."))
+            continue
+        try:
+            set_key(doc, key.split("."), value)
+        except ValueError as exc:
+            problem = f"{user_file}: {exc}: is a value, not a table (it must hold {key})"
+            raise ConfigError([problem], hint="fix the file by hand, then save again", keys=(str(exc),)) from None
+    found = check_choices(values, current, choices, user_file)
     try:
-        config = validate_config([(default_file, defaults), (user_file, data)])
+        config = validate_config([(default_file, defaults), (user_file, doc.unwrap())])
     except ConfigError as exc:
-        problems = exc.problems + problems
-    if problems:
-        raise ConfigError(problems, hint="correct the highlighted settings")
-    write_atomic(user_file, dumps(data))
+        found = list(zip(exc.keys, exc.problems, strict=True)) + found
+    if found:
+        keys, problems = zip(*found, strict=True)
+        raise ConfigError(list(problems), hint="correct the highlighted settings", keys=tuple(keys))
+    write_atomic(user_file, tomlkit.dumps(doc))
     return config
-
-
-_LOC = re.compile(r": ([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*): ")
-
-
-def problem_fields(problems: Iterable[str]) -> set[str]:
-    """Return the dialog fields that the problems name (by their config key)."""
-    by_key = {".".join(path): name for name, path in KEYS.items()}
-    named: set[str] = set()
-    for problem in problems:
-        for match in _LOC.finditer(problem):
-            loc = match.group(1)
-            named.update(name for key, name in by_key.items() if key == loc or key.startswith(loc + "."))
-    return named
 
 
 def needs_restart(old: SovaConfig, new: SovaConfig) -> bool:

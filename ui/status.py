@@ -1,15 +1,15 @@
 """What the status bar shows: the active model of each role and the scheduler's state.
 
-The scheduler hook: `EngineStatus.downshifted`/`downshift_reason` come from the latest
-`TurnResult` today; when the scheduler publishes its own state, fill them from there in
-`engine_status` (one place) and the status bar follows.
+The downshift comes from the scheduler's latest `DownshiftChanged` event on the bus.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.pipeline.events import TurnResult
+from PySide6.QtCore import QCoreApplication
+
+from engine.events import DownshiftChanged, LeaseRevoked, MoEDisabled, SchedulerEvent
 from engine.pipeline.stages import Stages
 
 
@@ -31,8 +31,8 @@ class EngineStatus:
         return tuple(dict.fromkeys(i for i in ids if i))
 
 
-def engine_status(stages: Stages | None, last: TurnResult | None = None) -> EngineStatus:
-    """Summarise loaded `stages`; the downshift state of the `last` turn, if any."""
+def engine_status(stages: Stages | None, downshift: DownshiftChanged | None = None) -> EngineStatus:
+    """Summarise loaded `stages`, and the scheduler's latest downshift, if any."""
     if stages is None:
         return EngineStatus()
     voices = tuple(sorted((lang, voice.model_id) for lang, voice in stages.tts.voices.items()))
@@ -41,6 +41,27 @@ def engine_status(stages: Stages | None, last: TurnResult | None = None) -> Engi
         llm=stages.llm.model.model_id,
         lightweight=stages.lightweight.model.model_id,
         voices=voices,
-        downshifted=bool(last and last.downshifted),
-        downshift_reason=last.downshift_reason if last else "",
+        downshifted=bool(downshift and downshift.downshifted),
+        downshift_reason=downshift.reason if downshift and downshift.downshifted else "",
     )
+
+
+def scheduler_message(event: SchedulerEvent) -> str:
+    """What the status bar says about a scheduler event ("" for the ones the user need not see)."""
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate("SchedulerStatus", text)
+
+    if isinstance(event, DownshiftChanged):
+        if event.downshifted:
+            return tr("Answering with the lighter model {model}: {reason}").format(
+                model=event.model_id, reason=event.reason
+            )
+        return tr("Back to the main model {model}").format(model=event.model_id)
+    if isinstance(event, LeaseRevoked):
+        return tr("{holder} ran for {seconds:.0f} s, past its time limit, and was stopped").format(
+            holder=event.holder, seconds=event.held_s
+        )
+    if isinstance(event, MoEDisabled):
+        return tr("The large model is switched off until restart: {reason}").format(reason=event.reason)
+    return ""

@@ -9,14 +9,14 @@ import time
 from app.commands.session import make_assistant, make_sink, print_notices, print_result
 from engine.audio.io import read_audio
 from engine.config import SovaConfig
-from engine.pipeline.turn import AudioInput
+from engine.pipeline.inputs import AudioInput
 
 
 async def _ask(config: SovaConfig, args: argparse.Namespace) -> int:
     # read the input first: a bad file is reported before seconds of model loading
     audio = read_audio(args.wav, max_seconds=config.audio.stt.max_audio_seconds) if args.wav else None
     assistant, paths = make_assistant(config)
-    assistant.add_listener(print_notices)
+    assistant.bus.subscribe(print_notices)
     try:
         await assistant.start()
         sink, reply_path = make_sink(config, args.out, paths.replies_dir)

@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from app.paths import AppPaths
+from app.paths import RESOURCES_DIR, AppPaths
 from engine.assistant import Assistant
 from engine.bench.runner import BenchReport, run_bench
 from engine.config import SovaConfig
@@ -81,7 +81,7 @@ async def _bench(config: SovaConfig, args: argparse.Namespace) -> int:
                 "llm": config.llm.model_copy(update={"primary": greedy}),
             }
         )
-        assistant = Assistant(config, registry, Path(tmp))
+        assistant = Assistant(config, registry, Path(tmp), RESOURCES_DIR)
         print("loading the models...", file=sys.stderr)
         await assistant.start()
         try:

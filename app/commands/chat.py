@@ -11,8 +11,8 @@ from app.commands.session import make_assistant, make_sink, print_notices
 from engine.audio.io import read_audio
 from engine.config import SovaConfig
 from engine.errors import SovaError
-from engine.pipeline.events import Event, ReplyDelta, TranscriptReady
-from engine.pipeline.turn import AudioInput
+from engine.events import Event, ReplyDelta, TranscriptReady
+from engine.pipeline.inputs import AudioInput
 
 PROMPT = "you> "
 HELP = (
@@ -21,7 +21,7 @@ HELP = (
 
 
 def _stream(event: Event) -> None:
-    if isinstance(event, TranscriptReady) and event.transcript.model_id != "typed":
+    if isinstance(event, TranscriptReady) and event.source == "audio":
         print(f"(heard: {event.transcript.text})")
     elif isinstance(event, ReplyDelta):
         print(event.text, end="", flush=True)
@@ -35,8 +35,8 @@ def _wav_path(line: str) -> Path | None:
 
 async def _chat(config: SovaConfig, out_dir: Path | None) -> int:
     assistant, paths = make_assistant(config)
-    assistant.add_listener(print_notices)
-    assistant.add_listener(_stream)
+    assistant.bus.subscribe(print_notices)
+    assistant.bus.subscribe(_stream)
     print("Loading the models...", file=sys.stderr)
     await assistant.start()
     print(HELP)

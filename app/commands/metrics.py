@@ -13,7 +13,7 @@ import urllib.request
 
 from app.paths import AppPaths
 from engine.config import SovaConfig
-from engine.errors import SovaError
+from engine.errors import ErrorCode, SovaError
 from engine.metrics import HTTP_HOST, Metrics
 
 SNAPSHOT = "metrics.prom"
@@ -38,7 +38,7 @@ def run_metrics(config: SovaConfig, live: bool = False) -> int:
         if live:
             raise SovaError(
                 f"no Sova is serving metrics on {HTTP_HOST}:{config.metrics.port}",
-                code="metrics_unreachable",
+                code=ErrorCode.METRICS_UNREACHABLE,
                 hint="start Sova with [metrics] http = true, or drop --live to print the last snapshot",
             )
     path = AppPaths.from_config(config).data_dir / SNAPSHOT

@@ -9,22 +9,21 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from app.paths import AppPaths
+from app.paths import RESOURCES_DIR, AppPaths
+from app.wiring import open_registry
 from engine.assistant import Assistant
 from engine.audio.sinks import AudioSink, SpeakerSink, WavFileSink, default_output_available
 from engine.config import SovaConfig
 from engine.errors import AudioDeviceError
-from engine.pipeline.events import Event, Notice, TurnResult
-from engine.registry.registry import Registry
+from engine.events import Event, Notice, TurnResult
 
 
 def make_assistant(config: SovaConfig) -> tuple[Assistant, AppPaths]:
-    """An assistant over the configured registry and data folder (not started yet)."""
-    paths = AppPaths.from_config(config)
-    registry = Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir)
+    """An assistant over the configured registry, data folder and resources (not started yet)."""
+    registry, paths = open_registry(config)
     for problem in registry.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return Assistant(config, registry, paths.data_dir), paths
+    return Assistant(config, registry, paths.data_dir, resources=RESOURCES_DIR), paths
 
 
 def make_sink(config: SovaConfig, out: Path | None, replies_dir: Path) -> tuple[AudioSink, Path | None]:

@@ -14,7 +14,7 @@ import numpy.typing as npt
 import soundfile as sf
 
 from engine.audio.types import Audio
-from engine.errors import AudioInputError
+from engine.errors import AudioInputError, ErrorCode
 
 _FORMATS_HINT = "use a WAV, FLAC or OGG file (any rate, mono or stereo)"
 _EMPTY_HINT = "record again, or pick another file"
@@ -35,11 +35,11 @@ def downmix(samples: npt.NDArray[np.floating] | npt.NDArray[np.integer]) -> npt.
 
 def _check_length(frames: int, rate: int, name: str, max_seconds: float | None) -> None:
     if frames <= 0:
-        raise AudioInputError(f"{name} holds no audio (0 samples)", code="audio_empty", hint=_EMPTY_HINT)
+        raise AudioInputError(f"{name} holds no audio (0 samples)", code=ErrorCode.AUDIO_EMPTY, hint=_EMPTY_HINT)
     if max_seconds is not None and frames / rate > max_seconds:
         raise AudioInputError(
             f"{name} is {frames / rate:.1f} s long; the limit is {max_seconds:g} s",
-            code="audio_too_long",
+            code=ErrorCode.AUDIO_TOO_LONG,
             hint=_TOO_LONG_HINT,
         )
 
@@ -54,19 +54,19 @@ def _decode(source: str | io.BytesIO, name: str, max_seconds: float | None) -> A
     except sf.LibsndfileError as exc:
         raise AudioInputError(
             f"{name} is not audio Sova can read, or it is damaged ({exc.error_string})",
-            code="audio_unreadable",
+            code=ErrorCode.AUDIO_UNREADABLE,
             hint=_FORMATS_HINT,
         ) from None
     except (RuntimeError, ValueError, TypeError, EOFError) as exc:  # soundfile's other decoding failures
         raise AudioInputError(
-            f"{name} could not be decoded: {exc}", code="audio_unreadable", hint=_FORMATS_HINT
+            f"{name} could not be decoded: {exc}", code=ErrorCode.AUDIO_UNREADABLE, hint=_FORMATS_HINT
         ) from None
     samples = downmix(data)
     _check_length(len(samples), rate, name, max_seconds)  # headers can lie about the frame count
     if not np.isfinite(samples).all():
         raise AudioInputError(
             f"{name} contains invalid samples (NaN or infinity): the file is damaged",
-            code="audio_unreadable",
+            code=ErrorCode.AUDIO_UNREADABLE,
             hint=_FORMATS_HINT,
         )
     return Audio(samples, rate)
@@ -81,21 +81,27 @@ def read_audio(path: Path, *, max_seconds: float | None = None) -> Audio:
     path = Path(path)
     name = f"audio file {str(path)!r}"
     if not path.exists():
-        raise AudioInputError(f"{name} does not exist", code="audio_missing", hint="check the path and try again")
+        raise AudioInputError(
+            f"{name} does not exist", code=ErrorCode.AUDIO_MISSING, hint="check the path and try again"
+        )
     if path.is_dir():
-        raise AudioInputError(f"{name} is a folder, not a file", code="audio_missing", hint="give the path of a file")
+        raise AudioInputError(
+            f"{name} is a folder, not a file", code=ErrorCode.AUDIO_MISSING, hint="give the path of a file"
+        )
     try:
         size = path.stat().st_size
     except OSError as exc:
-        raise AudioInputError(f"{name} cannot be read: {exc.strerror}", code="audio_unreadable") from None
+        raise AudioInputError(f"{name} cannot be read: {exc.strerror}", code=ErrorCode.AUDIO_UNREADABLE) from None
     if size == 0:
-        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint=_EMPTY_HINT)
+        raise AudioInputError(f"{name} is empty (0 bytes)", code=ErrorCode.AUDIO_EMPTY, hint=_EMPTY_HINT)
     try:
         with path.open("rb"):
             pass
     except OSError as exc:
         raise AudioInputError(
-            f"{name} cannot be opened: {exc.strerror}", code="audio_unreadable", hint="check the file's permissions"
+            f"{name} cannot be opened: {exc.strerror}",
+            code=ErrorCode.AUDIO_UNREADABLE,
+            hint="check the file's permissions",
         ) from None
     return _decode(str(path), name, max_seconds)
 
@@ -103,7 +109,7 @@ def read_audio(path: Path, *, max_seconds: float | None = None) -> Audio:
 def decode_audio_bytes(data: bytes, *, max_seconds: float | None = None, name: str = "the audio data") -> Audio:
     """Like `read_audio`, for a whole file held in memory (an upload, a clipboard, a test)."""
     if not data:
-        raise AudioInputError(f"{name} is empty (0 bytes)", code="audio_empty", hint=_EMPTY_HINT)
+        raise AudioInputError(f"{name} is empty (0 bytes)", code=ErrorCode.AUDIO_EMPTY, hint=_EMPTY_HINT)
     return _decode(io.BytesIO(data), name, max_seconds)
 
 

@@ -31,8 +31,8 @@ from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
 from engine.audio.types import Audio
 from engine.bench.stats import Summary, ratio, summarize_all
+from engine.pipeline.inputs import AudioInput
 from engine.pipeline.splitter import SentenceSplitter, split_sentences
-from engine.pipeline.turn import AudioInput
 from engine.pipeline.warmup import prime_llm
 from engine.stages.base import EmotionResult, SamplingParams, SpeechSynthesizer, SpokenLanguage
 

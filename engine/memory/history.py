@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import SovaError
+from engine.errors import HistoryError
 from engine.stages.base import ChatMessage
 
 _SCHEMA = """
@@ -39,12 +39,6 @@ CREATE TABLE IF NOT EXISTS state (
     updated_at REAL NOT NULL
 );
 """
-
-
-class HistoryError(SovaError):
-    """The history database cannot be opened or written."""
-
-    code = "history_failed"
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@
 When the user releases the key only the last segment (the tail) is left to transcribe, so the time
 from release to the first reply sound no longer grows with the length of the question.
 
+The VAD scores each new 32 ms window once (`SileroStream` keeps the model's state between calls) and
+a `SegmentTracker` turns the probabilities into the segments a pass over the whole recording so far
+would find, so the work during a hold grows with its length, not with its square.
+
 A segment is *settled* once the audio runs past its padded end: the speech stopped, the Silero model
-is causal and the segmenter ends speech at its first silent frame, so a later pass finds the same
-boundaries. If the user goes on speaking, a later pass finds a longer segment that no longer matches,
-and that one is transcribed at release: speculation costs idle CPU time during the hold, never a
-wrong transcript.
+is causal and the segmenter ends speech at its first silent frame, so later audio finds the same
+boundaries. If the user goes on speaking, a longer segment replaces it that no longer matches, and
+that one is transcribed at release: speculation costs idle CPU time during the hold, never a wrong
+transcript.
 """
 
 from __future__ import annotations
@@ -19,18 +23,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from engine.audio.resample import to_whisper_input
+from engine.audio.resample import WHISPER_RATE, to_whisper_input
 from engine.audio.types import Audio
 from engine.errors import NoSpeechError
 from engine.stages.base import SpeechRecognizer, SpeechSegment, SpokenLanguage, Transcript
-from engine.stages.vad.segmenter import VadParams
-from engine.stages.vad.silero import SileroVAD
+from engine.stages.vad.segmenter import SegmentTracker, VadParams
+from engine.stages.vad.silero import WINDOW, SileroVAD
 
 #: runs a blocking call where STT may run (the stt lane, under the scheduler's device lease)
 StageRunner = Callable[..., Awaitable[Any]]
 
-#: re-run the VAD after this much new audio
+#: scan new audio once this much of it has arrived
 STEP_S = 0.15
 #: audio past a segment's padded end before it is transcribed speculatively
 SETTLE_S = 0.03
@@ -42,6 +47,15 @@ TOLERANCE_S = 0.06
 class _Done:
     segment: SpeechSegment
     text: str
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """The segments of the audio scanned so far; the first `final` of them will not change."""
+
+    segments: list[SpeechSegment]
+    final: int
+    end_s: float
 
 
 def settled_segments(
@@ -56,10 +70,49 @@ def same_segment(a: SpeechSegment, b: SpeechSegment) -> bool:
     return abs(a.start_s - b.start_s) <= TOLERANCE_S and abs(a.end_s - b.end_s) <= TOLERANCE_S
 
 
+def covers_fed_audio(given_samples: int, scanned_samples: int) -> bool:
+    """Whether audio handed to `finish` can be the recording that was fed (and scanned) so far.
+
+    A recording resampled in one piece may differ from the chunks resampled one by one by a few
+    samples; one that is a window shorter than what was scanned is other audio.
+    """
+    return given_samples + WINDOW > scanned_samples
+
+
+class _Recording:
+    """Append-only 16 kHz samples, grown by doubling so a long hold costs O(1) per chunk; thread-safe."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._data = np.zeros(4 * WHISPER_RATE, np.float32)
+        self._size = 0
+
+    def append(self, pcm: npt.NDArray[np.float32]) -> None:
+        with self._lock:
+            needed = self._size + len(pcm)
+            if needed > len(self._data):
+                grown = np.zeros(max(needed, 2 * len(self._data)), np.float32)
+                grown[: self._size] = self._data[: self._size]
+                self._data = grown
+            self._data[self._size : needed] = pcm
+            self._size = needed
+
+    def __len__(self) -> int:
+        with self._lock:
+            return self._size
+
+    def samples(self, start: int = 0, end: int | None = None) -> npt.NDArray[np.float32]:
+        """A copy of samples [start, end) (end defaults to all recorded so far)."""
+        with self._lock:
+            stop = self._size if end is None else min(end, self._size)
+            return self._data[start:stop].copy()
+
+
 class Listening:
     """Collects push-to-talk audio and transcribes finished segments in the background.
 
-    `feed` may be called from any thread (an audio callback); `finish` is awaited on the loop.
+    `feed` may be called from any thread (an audio callback); `finish` is awaited on the loop. The
+    VAD state is only touched inside `run_stt` calls, which the worker and `finish` make one at a time.
     """
 
     def __init__(
@@ -73,10 +126,11 @@ class Listening:
     ) -> None:
         self._vad, self._stt, self._params, self._run, self._loop = vad, stt, params, run_stt, loop
         self.language = language
-        self._chunks: list[np.ndarray] = []
-        self._lock = threading.Lock()
-        self._samples = 0
-        self._scanned = 0
+        self._recording = _Recording()
+        self._stream = vad.stream()
+        self._tracker = SegmentTracker(params, vad.frame_s)
+        self._scanned = 0  # samples pushed into the VAD stream
+        self._checked = 0  # leading final segments already transcribed or matched
         self._done: list[_Done] = []
         self._wake = asyncio.Event()
         self._closed = False
@@ -84,39 +138,51 @@ class Listening:
 
     def feed(self, chunk: Audio) -> None:
         """Add recorded audio (any rate; mono)."""
-        pcm = to_whisper_input(chunk).samples
-        with self._lock:
-            self._chunks.append(pcm)
-            self._samples += len(pcm)
+        self._recording.append(to_whisper_input(chunk).samples)
         self._loop.call_soon_threadsafe(self._wake.set)
-
-    def _audio(self) -> Audio:
-        with self._lock:
-            samples = np.concatenate(self._chunks) if self._chunks else np.zeros(0, np.float32)
-        return Audio(samples.astype(np.float32, copy=False), 16000)
 
     def _transcribe(self, audio: Audio, segment: SpeechSegment) -> Transcript:
         rate = audio.sample_rate
         part = Audio(audio.samples[int(segment.start_s * rate) : int(segment.end_s * rate)], rate)
         return self._stt.transcribe(part, self.language)
 
+    def _transcribe_recorded(self, segment: SpeechSegment) -> Transcript:
+        start, end = int(segment.start_s * WHISPER_RATE), int(segment.end_s * WHISPER_RATE)
+        return self._stt.transcribe(Audio(self._recording.samples(start, end), WHISPER_RATE), self.language)
+
+    def _scan(self, samples: npt.NDArray[np.float32]) -> _Scan:
+        """Score new audio and segment it (on the stt lane)."""
+        self._tracker.process(self._stream.push(samples))
+        return _Scan(self._tracker.segments(), self._tracker.final_count, self._tracker.covered_s)
+
+    def _scan_rest(self, full: Audio) -> list[SpeechSegment]:
+        """The segments of the whole recording, scoring only what was not scanned yet (on the stt lane)."""
+        if not covers_fed_audio(len(full.samples), self._scanned):
+            return self._vad.speech_segments(full, self._params)
+        probs = self._stream.push(full.samples[self._scanned :])
+        self._tracker.process(np.concatenate([probs, self._stream.flush()]), audio_end_s=full.duration_s)
+        return self._tracker.segments(full.duration_s)
+
     async def _work(self) -> None:
         while not self._closed:
             await self._wake.wait()
             self._wake.clear()
-            if self._samples - self._scanned < STEP_S * 16000:
+            recorded = len(self._recording)
+            if recorded - self._scanned < STEP_S * WHISPER_RATE:
                 continue
-            audio = self._audio()
-            self._scanned = len(audio.samples)
-            segments = await self._run(self._vad.speech_segments, audio, self._params)
-            for segment in settled_segments(segments, audio.duration_s):
+            fresh = self._recording.samples(self._scanned, recorded)
+            self._scanned = recorded
+            scan: _Scan = await self._run(self._scan, fresh)
+            start = self._checked
+            for index, segment in enumerate(settled_segments(scan.segments[start:], scan.end_s), start):
                 if self._closed:
                     return
-                if any(same_segment(segment, d.segment) for d in self._done):
-                    continue
-                transcript = await self._run(self._transcribe, audio, segment)
-                self.language = self.language or transcript.language  # detect once, then keep it
-                self._done.append(_Done(segment, transcript.text))
+                if not any(same_segment(segment, d.segment) for d in self._done):
+                    transcript = await self._run(self._transcribe_recorded, segment)
+                    self.language = self.language or transcript.language  # detect once, then keep it
+                    self._done.append(_Done(segment, transcript.text))
+                if index < scan.final:  # it will not change: never look at it again
+                    self._checked = index + 1
 
     @property
     def segments_done(self) -> int:
@@ -124,12 +190,16 @@ class Listening:
         return len(self._done)
 
     async def finish(self, audio: Audio | None = None) -> Transcript:
-        """Stop listening and return the whole transcript (only the tail is transcribed now)."""
+        """Stop listening and return the whole transcript (only the tail is scanned and transcribed now).
+
+        `audio` is the whole recording when the caller has it (as checked and resampled for the turn);
+        without it the audio fed so far is used.
+        """
         self._closed = True
         self._wake.set()
         await self._worker
-        full = to_whisper_input(audio) if audio is not None else self._audio()
-        segments = await self._run(self._vad.speech_segments, full, self._params)
+        full = to_whisper_input(audio) if audio is not None else Audio(self._recording.samples(), WHISPER_RATE)
+        segments = await self._run(self._scan_rest, full)
         if not segments:
             raise NoSpeechError(
                 "no speech was found in the recording", hint="check the microphone and speak closer to it"

@@ -22,9 +22,8 @@ from pathlib import Path
 
 from engine.errors import ConfigError
 from engine.stages.base import ChatMessage, EmotionResult, SpokenLanguage
+from engine.stages.emotion.describe import RU_WORDS, describe_emotion  # re-exported: prompts use them
 
-RESOURCES_DIR = Path(__file__).resolve().parents[2] / "resources"
-DEFAULT_TEMPLATE = RESOURCES_DIR / "prompts" / "chat.en.md"
 LANGUAGES: tuple[SpokenLanguage, ...] = ("en", "ru")
 
 #: the placeholders each template section may use
@@ -85,32 +84,6 @@ def _fill(body: str, values: Mapping[str, str]) -> str:
     return _PLACEHOLDER.sub(lambda m: values[m.group(1)], body)
 
 
-#: emotion labels and tone words as a Russian prompt says them
-RU_WORDS: Mapping[str, str] = {
-    "joy": "радость",
-    "sadness": "грусть",
-    "anger": "злость",
-    "fear": "страх",
-    "surprise": "удивление",
-    "neutral": "спокойствие",
-    "positive": "хорошее",
-    "negative": "плохое",
-    "high": "высокая",
-    "low": "низкая",
-    "moderate": "умеренная",
-}
-
-
-def describe_emotion(emotion: EmotionResult, language: SpokenLanguage = "en") -> str:
-    """Valence and arousal in words, e.g. 'negative mood, high energy' ('настроение плохое, ...' in Russian)."""
-    mood = "positive" if emotion.valence > 0.3 else "negative" if emotion.valence < -0.3 else "neutral"
-    energy = "high" if emotion.arousal > 0.3 else "low" if emotion.arousal < -0.3 else "moderate"
-    if language == "ru":
-        ru_mood = "ровное" if mood == "neutral" else RU_WORDS[mood]
-        return f"настроение {ru_mood}, энергия {RU_WORDS[energy]}"
-    return f"{mood} mood, {energy} energy"
-
-
 class PromptBuilder:
     """Builds a turn's messages from a template file and a persona file (both read once)."""
 
@@ -126,7 +99,7 @@ class PromptBuilder:
 
     @classmethod
     def from_resources(
-        cls, persona: str = "default", resources_dir: Path = RESOURCES_DIR, language: SpokenLanguage = "en"
+        cls, persona: str, resources_dir: Path, language: SpokenLanguage = "en"
     ) -> PromptBuilder:
         """Build from `prompts/chat.<language>.md` and `personas/<persona>/<language>.md` under `resources_dir`."""
         return cls(
@@ -304,7 +277,7 @@ class Prompts:
         self.builders = dict(builders)
 
     @classmethod
-    def from_resources(cls, persona: str = "default", resources_dir: Path = RESOURCES_DIR) -> Prompts:
+    def from_resources(cls, persona: str, resources_dir: Path) -> Prompts:
         """Both languages' shipped templates with `persona`."""
         return cls({lang: PromptBuilder.from_resources(persona, resources_dir, lang) for lang in LANGUAGES})
 

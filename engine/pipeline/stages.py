@@ -21,19 +21,11 @@ from engine.registry.manifest import Manifest
 from engine.registry.registry import ModelProvider, Registry
 from engine.stages.base import LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
+from engine.stages.llm.loaded import LoadedLLM
 from engine.stages.tts.router import VoiceRouter
 from engine.stages.vad.silero import SileroVAD
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class LoadedLLM:
-    """An LLM with the config role it was loaded for."""
-
-    model: LanguageModel
-    role: str
-    settings: LLMRoleSection
 
 
 @dataclass

@@ -1,8 +1,10 @@
-"""One turn: the user's audio or text in, a spoken reply out, streamed sentence by sentence.
+"""One turn as small stages in a line: recognise -> feel -> respond -> speak, then record.
 
-LLM pieces -> sentence splitter -> TTS per sentence -> audio sink as soon as the first sentence is
-ready, while the LLM keeps writing. An interrupt (barge-in) stops generation and playback at once,
-and the history keeps only what was actually heard.
+`TurnRunner.run` is the one place where a turn's errors become events: every turn emits
+`TurnStarted`, then ends with exactly one `TurnFinished` (answered, or interrupted) or `TurnFailed`.
+Cancellation has one meaning: barge-in at any moment, or a cancelled task, ends the turn as
+interrupted, with the history holding what was actually heard. An error in any stage stops the
+others at once. Where the next features plug in is marked in `_answer`.
 """
 
 from __future__ import annotations
@@ -10,91 +12,59 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
-from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import AudioSink
 from engine.audio.types import Audio
+from engine.cancel import CancelToken
 from engine.config import SovaConfig
-from engine.errors import AudioInputError, NoSpeechError, SovaError, TurnCancelled
-from engine.memory.history import HistoryStore
-from engine.pipeline.context import fit_messages
-from engine.pipeline.events import (
+from engine.errors import SovaError, StageError, TurnCancelled
+from engine.events import (
     AssistantState,
     EmotionReady,
     Event,
-    Notice,
-    ReplyDelta,
-    SentenceReady,
-    SentenceSpoken,
     StateChanged,
     TranscriptReady,
+    TurnFailed,
+    TurnFinished,
     TurnResult,
+    TurnStarted,
 )
-from engine.pipeline.listening import Listening
+from engine.memory.history import HistoryStore
+from engine.pipeline.inputs import AudioInput, TurnInput
 from engine.pipeline.prompt import Prompts
-from engine.pipeline.splitter import SentenceSplitter
-from engine.pipeline.stages import LoadedLLM, Stages
+from engine.pipeline.recognise import Recognised, Recogniser, choose_language
+from engine.pipeline.respond import PreparedReply, Responder
+from engine.pipeline.speak import Speaker, SpeechLog
+from engine.pipeline.stages import Stages
 from engine.scheduler.lanes import Lanes
-from engine.scheduler.policy import Decision
 from engine.scheduler.scheduler import Scheduler
-from engine.stages.base import EmotionResult, SamplingParams, SpokenLanguage, Transcript
-from engine.stages.tts.language import detect_language
-from engine.stages.vad.segmenter import VadParams
+from engine.stages.base import EmotionResult, SpokenLanguage
+from engine.stages.llm.loaded import LoadedLLM
 
 log = logging.getLogger(__name__)
 
-MIN_AUDIO_S = 0.3
-#: a first sentence longer than this is spoken from its first comma on: the user hears the answer
-#: begin while the LLM is still writing the rest of that sentence
-FIRST_CLAUSE_CHARS = 40
 HISTORY_MESSAGES = 20
-_END = object()  # end of the LLM stream in the piece queue
-
-
-@dataclass(frozen=True)
-class TextInput:
-    """A typed question."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class AudioInput:
-    """A spoken question; `ended_at` is when the user stopped (key release), perf_counter seconds.
-
-    `listening` is the transcription that ran while the key was held (`Assistant.listen()`), if any.
-    """
-
-    audio: Audio
-    ended_at: float = field(default_factory=time.perf_counter)
-    listening: Listening | None = None
-
-
-TurnInput = TextInput | AudioInput
 
 
 @dataclass
-class _Spoken:
-    """Sentences handed to the sink, with their audio length, to tell what was heard."""
+class _Turn:
+    """What one turn has learnt so far: enough to record and report it wherever it stops."""
 
-    sentences: list[tuple[str, float]] = field(default_factory=list)
-
-    def heard(self, seconds_played: float) -> str:
-        out, total = [], 0.0
-        for text, duration in self.sentences:
-            total += duration
-            if total > seconds_played + 0.05:
-                break
-            out.append(text)
-        return " ".join(out)
+    turn_id: int
+    started_at: float
+    recognised: Recognised | None = None
+    language: SpokenLanguage = "en"
+    emotion: EmotionResult | None = None
+    reply: PreparedReply | None = None
+    speech: SpeechLog = field(default_factory=SpeechLog)
+    timings: dict[str, float] = field(default_factory=dict)
 
 
 class TurnRunner:
-    """Runs turns against loaded stages; emits events through `emit` (called on the loop thread)."""
+    """Runs turns against loaded stages; every event goes to `emit` (on the loop's thread)."""
 
     def __init__(
         self,
@@ -103,196 +73,174 @@ class TurnRunner:
         history: HistoryStore,
         prompts: Prompts,
         lanes: Lanes,
+        scheduler: Scheduler,
         emit: Callable[[Event], None],
-        scheduler: Scheduler | None = None,
     ) -> None:
         self.stages = stages
         self.config = config
         self.history = history
-        self.prompts = prompts
-        self.lanes = lanes
-        self.emit = emit
-        #: shares the device (leases) and picks the dialog model (downshift); None: lanes only
         self.scheduler = scheduler
+        self.emit = emit
+        self.recognise = Recogniser(stages, config, scheduler)
+        self.responder = Responder(prompts, scheduler, lanes)
+        self.speaker = Speaker(stages.tts, lanes, emit)
         #: a note for the next prompt only (e.g. the state saved at the last shutdown)
         self.carry_over = ""
         #: work that follows a turn (the emotion's LLM fallback); awaited at shutdown
         self.background: set[asyncio.Task[None]] = set()
-
-    # -- recognition -----------------------------------------------------------------------------
-
-    def _check_audio(self, audio: Audio) -> Audio:
-        if audio.samples.size == 0:
-            raise AudioInputError("the recording is empty", hint="hold the key while you speak")
-        if audio.duration_s < MIN_AUDIO_S:
-            raise AudioInputError(
-                f"the recording is too short ({audio.duration_s:.2f} s)",
-                hint="hold the key a little longer while you speak",
-            )
-        cap = self.config.audio.stt.max_audio_seconds
-        if audio.duration_s > cap:
-            raise AudioInputError(
-                f"the recording is {audio.duration_s:.0f} s long; the limit is {cap:.0f} s",
-                hint="speak a shorter question, or raise [audio.stt] max_audio_seconds in your config",
-            )
-        return to_whisper_input(audio)
-
-    def _recognize(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
-        """VAD then STT (runs on the stt lane)."""
-        segments = self.stages.vad.speech_segments(audio, VadParams.from_config(self.config.audio.vad))
-        if not segments:
-            raise NoSpeechError(
-                "no speech was found in the recording", hint="check the microphone and speak closer to it"
-            )
-        start = int(segments[0].start_s * audio.sample_rate)
-        end = int(segments[-1].end_s * audio.sample_rate)
-        speech = Audio(audio.samples[start:end], audio.sample_rate)
-        transcript = self.stages.stt.transcribe(speech, language)
-        if not transcript.text.strip():
-            raise NoSpeechError("no words could be recognised", hint="speak more clearly, or type the question")
-        return transcript
-
-    def _language(self, override: str | None, detected: str | None) -> SpokenLanguage | None:
-        wanted = override or self.config.app.language
-        if wanted in ("ru", "en"):
-            return wanted  # type: ignore[return-value]
-        return detected if detected in ("ru", "en") else None  # type: ignore[return-value]
-
-    # -- the turn --------------------------------------------------------------------------------
 
     async def run(
         self,
         turn_id: int,
         turn_input: TurnInput,
         sink: AudioSink,
-        cancel: threading.Event,
+        cancel: CancelToken,
         *,
         language: str | None = None,
         llm: LoadedLLM | None = None,
     ) -> TurnResult:
-        """Run one turn to the end (or to the interrupt); the caller turns errors into events.
+        """Run one turn to its end; `cancel` set (barge-in) ends it as interrupted.
 
         `llm` forces a model; without it the scheduler's policy picks one (and may downshift).
+        Raises the SovaError of a failed turn after emitting `TurnFailed`; a cancelled task
+        emits `TurnFinished` (interrupted) and is re-raised. The state after the turn (idle, or
+        listening) is the caller's to emit.
         """
-        timings: dict[str, float] = {}
-        notices: list[str] = []
-        models: dict[str, str] = {}
-        audio: Audio | None = None
-
-        if isinstance(turn_input, AudioInput):
-            t0 = turn_input.ended_at
-            self.emit(StateChanged(AssistantState.TRANSCRIBING))
-            try:
-                audio = self._check_audio(turn_input.audio)
-            except AudioInputError:
-                if turn_input.listening is not None:  # its background transcription is of no use now
-                    turn_input.listening.cancel()
+        turn = _Turn(turn_id, turn_input.started_at)
+        self.emit(TurnStarted(turn_id, turn_input.source))
+        try:
+            await self._answer(turn, turn_input, sink, cancel, language, llm)
+        except TurnCancelled:  # barge-in caught a stage before it had anything to give
+            cancel.set()
+        except asyncio.CancelledError:
+            cancel.set()
+            sink.stop()
+            self._finish(turn, sink, interrupted=True)
+            raise
+        except Exception as exc:
+            cancel.set()  # whatever still runs stops now: the LLM's thread, the speech
+            sink.stop()
+            error = exc if isinstance(exc, SovaError) else _unexpected(turn_id, exc)
+            self._record_reply(turn, sink, interrupted=True)
+            self.emit(TurnFailed(turn_id, error.code, error.message, error.hint))
+            if error is exc:
                 raise
-            forced = self._language(language, None)
-            t = time.perf_counter()
-            if turn_input.listening is not None:  # only the tail is left to transcribe
-                transcript = await turn_input.listening.finish(audio)
-                if not transcript.text.strip():
-                    raise NoSpeechError("no words could be recognised", hint="speak more clearly, or type the question")
-            elif self.scheduler is not None:  # the device lease: STT and the LLM never overlap on it
-                transcript = await self.scheduler.run("stt", "stt", self._recognize, audio, forced, cancel=cancel)
-            else:
-                transcript = await self.lanes.run("stt", self._recognize, audio, forced)
-            timings["stt_ms"] = _ms(time.perf_counter() - t)
-            models["stt"] = transcript.model_id
-        else:
-            t0 = time.perf_counter()
-            text = turn_input.text.strip()
-            if not text:
-                raise AudioInputError("the question is empty", hint="type a question, or hold the key and speak")
-            lang = self._language(language, detect_language(text)) or "en"
-            transcript = Transcript(text, lang, 1.0, 0.0, "typed")
-        self.emit(TranscriptReady(turn_id, transcript))
-        # seed 3.1 / 12: the model is chosen as the request arrives (its words known), so a transcription
-        # running now is seen as busy; later steps wait for the device and would only see it finished
-        decision: Decision | None = None
-        if llm is None and self.scheduler is not None:
-            llm, decision = self.scheduler.choose_dialog(self.stages.llm, self.stages.lightweight)
-        llm = llm or self.stages.llm
-        lang = self._language(language, transcript.language) or transcript.language
-        if cancel.is_set():
-            raise TurnCancelled("interrupted")
+            raise error from exc
+        return self._finish(turn, sink, interrupted=cancel.is_set())
 
-        # the user's words are on disk before anything else can fail
+    async def _answer(
+        self,
+        turn: _Turn,
+        turn_input: TurnInput,
+        sink: AudioSink,
+        cancel: CancelToken,
+        language: str | None,
+        forced: LoadedLLM | None,
+    ) -> None:
+        # 1. recognise: the user's words (STT, or typed)
+        if isinstance(turn_input, AudioInput):
+            self.emit(StateChanged(AssistantState.TRANSCRIBING))
+        heard = turn.recognised = await self.recognise(turn_input, language, cancel)
+        if heard.stt_ms is not None:
+            turn.timings["stt_ms"] = heard.stt_ms
+        self.emit(TranscriptReady(turn.turn_id, heard.transcript, heard.source))
+        turn.language = choose_language(language, self.config.app.language, heard.transcript.language) or "en"
         history = self.history.chat_history(HISTORY_MESSAGES)
-        recent_replies = [m.content for m in history if m.role == "assistant"][-3:]
-        user_msg_meta: dict[str, object] = {"turn": turn_id, "language": lang}
-        self.history.add("user", transcript.text, meta=user_msg_meta)
-
+        # the user's words are on disk before anything else can fail
+        self.history.add("user", heard.transcript.text, meta={"turn": turn.turn_id, "language": turn.language})
+        if cancel.is_set():
+            return
+        # 2. feel: the fast emotion pass (text and voice, no LLM); it sits before the first sound
         self.emit(StateChanged(AssistantState.THINKING))
-        emotion = await self._emotion(transcript.text, audio, timings)
-        if emotion is not None:
-            self.emit(EmotionReady(turn_id, emotion))
-            self.history.save_state("emotion", asdict(emotion))
-
-        carry_over, self.carry_over = self.carry_over, ""
-        prompt = self.prompts.build(
+        turn.emotion = await self._emotion(heard.transcript.text, heard.audio, turn.timings)
+        if turn.emotion is not None:
+            self.emit(EmotionReady(turn.turn_id, turn.emotion))
+            self.history.save_state("emotion", asdict(turn.emotion))
+        # 3. recall (issue 10) plugs in here: memories for this question become `notes`
+        notes, self.carry_over = self.carry_over, ""
+        # 4. respond: the model, the prompt, the context; plan and tool calls (issue 11) go in before it
+        reply = turn.reply = self.responder.prepare(
+            self.stages.llm,
+            self.stages.lightweight,
             history,
-            transcript.text,
-            memory_summary=carry_over,
-            emotion=emotion,
-            language=lang,
-            recent_replies=recent_replies,
+            heard.transcript.text,
+            turn.language,
+            notes=notes,
+            emotion=turn.emotion,
+            forced=forced,
         )
-        settings = llm.settings
-        context = llm.model.context_length
-        if decision is not None:
-            context = min(context, decision.context_length)  # e.g. a shorter context while STT runs
-        budget = context - settings.max_output_tokens
-        fitted = fit_messages(prompt.messages, llm.model.count_tokens, budget)
-        if fitted.dropped_turns:
-            notices.append(
-                "the conversation is longer than the model's context: "
-                f"left out the {fitted.dropped_turns} oldest turn(s)"
-            )
-        if fitted.truncated:
-            notices.append("the question was too long for the model's context and was shortened")
-        for n in notices:
-            self.emit(Notice(n))
-        models["llm"] = llm.model.model_id
-        params = SamplingParams(
-            temperature=settings.temperature, top_p=settings.top_p, max_tokens=settings.max_output_tokens
-        )
+        for notice in reply.notices:
+            self.emit(notice)
+        if cancel.is_set():
+            return
+        # 5. speak: the reply streamed into sentences, each synthesised and played as it is ready
+        stream = self.responder.stream(reply, cancel)
+        await self.speaker.speak(turn.turn_id, stream, turn.language, sink, cancel, turn.speech)
+        if stream.first_piece_ms is not None:
+            turn.timings["llm_first_token_ms"] = stream.first_piece_ms
+        if stream.elapsed_ms is not None:
+            turn.timings["llm_ms"] = stream.elapsed_ms
+        # 6. after the turn (in the background, never before the first sound): the emotion refinement;
+        #    the memory write (issue 10) goes here too
+        self.refine_emotion_later(turn.turn_id, heard.transcript.text, heard.audio, turn.emotion)
 
-        reply, spoken, voices, interrupted = await self._generate_and_speak(
-            turn_id, fitted.messages, params, lang, sink, cancel, t0, timings, llm
+    def _finish(self, turn: _Turn, sink: AudioSink, *, interrupted: bool) -> TurnResult:
+        """Record the reply, emit the end of the turn, return its result."""
+        if interrupted:
+            sink.stop()
+        heard = self._record_reply(turn, sink, interrupted=interrupted)
+        timings = turn.timings
+        speech = turn.speech
+        if speech.first_sentence_at is not None:
+            timings["first_sentence_ms"] = _ms(speech.first_sentence_at - turn.started_at)
+        if speech.tts_first_audio_ms is not None:
+            timings["tts_first_audio_ms"] = speech.tts_first_audio_ms
+        if sink.first_audio_at is not None:
+            timings["v2v_ms"] = _ms(sink.first_audio_at - turn.started_at)
+        timings["total_ms"] = _ms(time.perf_counter() - turn.started_at)
+        recognised, reply = turn.recognised, turn.reply
+        result = TurnResult(
+            turn_id=turn.turn_id,
+            transcript=recognised.transcript.text if recognised else "",
+            language=turn.language,
+            emotion=turn.emotion,
+            reply_text=speech.text,
+            spoken_text=heard,
+            interrupted=interrupted,
+            models=_models(turn),
+            timings_ms=timings,
+            template_version=reply.template_version if reply else "",
+            downshifted=bool(reply and reply.downshift_reason),
+            downshift_reason=reply.downshift_reason if reply else "",
+            notices=tuple(n.message for n in reply.notices) if reply else (),
         )
-        models["tts"] = ",".join(dict.fromkeys(voices)) if voices else ""
-        timings["total_ms"] = _ms(time.perf_counter() - t0)
-        heard = spoken.heard(sink.seconds_played) if interrupted else reply
+        self.emit(TurnFinished(result))
+        return result
+
+    def _record_reply(self, turn: _Turn, sink: AudioSink, *, interrupted: bool) -> str:
+        """Write what the user heard of the reply to the history; returns that text."""
+        speech = turn.speech
+        heard = speech.heard(sink.seconds_played) if interrupted else speech.text
+        if turn.recognised is None or turn.reply is None or not (heard or speech.text):
+            return heard
         self.history.add(
             "assistant",
             heard,
             complete=not interrupted,
-            meta={"turn": turn_id, "models": models, "template_version": prompt.template_version, "full_reply": reply},
+            meta={
+                "turn": turn.turn_id,
+                "models": _models(turn),
+                "template_version": turn.reply.template_version,
+                "full_reply": speech.text,
+            },
         )
-        self.refine_emotion_later(turn_id, transcript.text, audio, emotion)
-        return TurnResult(
-            turn_id=turn_id,
-            transcript=transcript.text,
-            language=lang,
-            emotion=emotion,
-            reply_text=reply,
-            spoken_text=heard,
-            interrupted=interrupted,
-            models=models,
-            timings_ms=timings,
-            template_version=prompt.template_version,
-            downshifted=bool(decision and decision.downshifted),
-            downshift_reason=decision.reason if decision and decision.downshifted else "",
-            notices=tuple(notices),
-        )
+        return heard
+
+    # -- emotion ---------------------------------------------------------------------------------
 
     async def _run_emotion(self, classify: Callable[[], EmotionResult]) -> EmotionResult:
         # the LLM lane: the fallback asks the lightweight LLM, which only that lane may use
-        if self.scheduler is not None:
-            return await self.scheduler.run("llm", "embeddings", classify)
-        return await self.lanes.run("llm", classify)
+        return await self.scheduler.run("llm", "embeddings", classify)
 
     async def _emotion(self, text: str, audio: Audio | None, timings: dict[str, float]) -> EmotionResult | None:
         """The fast pass (text and voice, no LLM): it sits on the path to the first reply sound."""
@@ -315,9 +263,8 @@ class TurnRunner:
             return
 
         async def refine() -> None:
-            full = functools.partial(classifier.classify, text, audio)
             try:
-                result = await self._run_emotion(full)
+                result = await self._run_emotion(functools.partial(classifier.classify, text, audio))
             except SovaError as exc:  # the emotion only tunes the tone: never a failure of the turn
                 log.warning("emotion refinement failed: %s", exc)
                 return
@@ -329,109 +276,21 @@ class TurnRunner:
         self.background.add(task)
         task.add_done_callback(self.background.discard)
 
-    async def _generate_and_speak(
-        self,
-        turn_id: int,
-        messages: tuple[object, ...] | list[object],
-        params: SamplingParams,
-        lang: SpokenLanguage,
-        sink: AudioSink,
-        cancel: threading.Event,
-        t0: float,
-        timings: dict[str, float],
-        llm: LoadedLLM,
-    ) -> tuple[str, _Spoken, list[str], bool]:
-        loop = asyncio.get_running_loop()
-        pieces: asyncio.Queue[object] = asyncio.Queue()
-        sentences: asyncio.Queue[str | None] = asyncio.Queue()
-        spoken = _Spoken()
-        voices: list[str] = []
-        t_llm = time.perf_counter()
-        # While the first sentence is synthesised the LLM waits: on a small CPU the two would share
-        # the cores and the first sound (what the user waits for) would come later. Later sentences
-        # are synthesised while the LLM writes: playback of the first one leaves time for that.
-        llm_may_run = threading.Event()
-        llm_may_run.set()
 
-        def produce() -> None:
-            try:
-                stream = llm.model.stream_chat(messages, params, cancel)  # type: ignore[arg-type]
-                if self.scheduler is not None:  # a lease per chunk of tokens: a waiting STT runs in between
-                    stream = self.scheduler.stream("llm", stream, cancel)
-                for piece in stream:
-                    loop.call_soon_threadsafe(pieces.put_nowait, piece)
-                    llm_may_run.wait()
-            except BaseException as exc:  # handed to the loop, raised there
-                loop.call_soon_threadsafe(pieces.put_nowait, exc)
-            finally:
-                loop.call_soon_threadsafe(pieces.put_nowait, _END)
+def _models(turn: _Turn) -> dict[str, str]:
+    models: dict[str, str] = {}
+    if turn.recognised is not None and turn.recognised.source == "audio":
+        models["stt"] = turn.recognised.transcript.model_id
+    if turn.reply is not None:
+        models["llm"] = turn.reply.llm.model.model_id
+        models["tts"] = ",".join(dict.fromkeys(turn.speech.voices))
+    return models
 
-        async def speak() -> None:
-            first = True
-            while (sentence := await sentences.get()) is not None:
-                if cancel.is_set():
-                    llm_may_run.set()
-                    continue
-                t = time.perf_counter()
-                voice_lang, voice = self.stages.tts.voice_for(sentence, lang)
-                try:
-                    audio = await self.lanes.run("tts", voice.synthesize, sentence)
-                finally:
-                    llm_may_run.set()
-                if first:
-                    timings["tts_first_audio_ms"] = _ms(time.perf_counter() - t)
-                if cancel.is_set() or audio.samples.size == 0:
-                    continue
-                if first:
-                    self.emit(StateChanged(AssistantState.SPEAKING))
-                    first = False
-                sink.play(audio)
-                spoken.sentences.append((sentence, audio.duration_s))
-                voices.append(voice.model_id)
-                self.emit(SentenceSpoken(turn_id, sentence, voice_lang, voice.model_id))
 
-        speaker = asyncio.create_task(speak())
-        producer = self.lanes.submit("llm", produce)
-        splitter = SentenceSplitter(first_soft_limit=FIRST_CLAUSE_CHARS)
-        reply_parts: list[str] = []
-        error: BaseException | None = None
-        try:
-            while (item := await pieces.get()) is not _END:
-                if isinstance(item, BaseException):
-                    error = item
-                    continue
-                piece = str(item)
-                if not reply_parts:
-                    timings["llm_first_token_ms"] = _ms(time.perf_counter() - t_llm)
-                reply_parts.append(piece)
-                self.emit(ReplyDelta(turn_id, piece))
-                for sentence in splitter.push(piece):
-                    if "first_sentence_ms" not in timings:
-                        timings["first_sentence_ms"] = _ms(time.perf_counter() - t0)
-                        llm_may_run.clear()
-                    self.emit(SentenceReady(turn_id, sentence))
-                    sentences.put_nowait(sentence)
-            rest = splitter.flush()
-            if rest:
-                timings.setdefault("first_sentence_ms", _ms(time.perf_counter() - t0))
-                self.emit(SentenceReady(turn_id, rest))
-                sentences.put_nowait(rest)
-            timings["llm_ms"] = _ms(time.perf_counter() - t_llm)
-        finally:
-            llm_may_run.set()
-            sentences.put_nowait(None)
-            await producer
-            await speaker
-        if error is not None:
-            raise error
-        if not cancel.is_set():
-            await asyncio.to_thread(sink.drain)
-        if sink.first_audio_at is not None:
-            timings["v2v_ms"] = _ms(sink.first_audio_at - t0)
-        interrupted = cancel.is_set()
-        if interrupted:
-            sink.stop()
-        return "".join(reply_parts).strip(), spoken, voices, interrupted
+def _unexpected(turn_id: int, exc: BaseException) -> SovaError:
+    """An exception no stage meant: logged with its traceback, told to the user plainly."""
+    log.error("turn %d failed", turn_id, exc_info=exc)
+    return StageError("turn", f"unexpected failure: {exc!r}", hint="the conversation so far is saved; try again")
 
 
 def _ms(seconds: float) -> float:

@@ -12,23 +12,21 @@ from __future__ import annotations
 import asyncio
 import json
 import math
-import threading
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
-from typing import Any, ClassVar, Literal
+from dataclasses import dataclass
+from typing import Any, ClassVar
 
-from engine.config import MoESection
-from engine.errors import ModelUnavailableError, StageError
+from engine.cancel import CancelToken
+from engine.config import MoESection, MoEUseCase
+from engine.errors import BudgetExceeded, ModelUnavailableError, StageError, TaskTimeout
+from engine.events import JudgeResult, MoEDisabled, PlanResult, ReflectionResult
+from engine.registry.manifest import Role
 from engine.registry.registry import Registry
-from engine.scheduler.device import BudgetExceeded, TaskTimeout
-from engine.scheduler.events import JudgeResult, MoEDisabled, PlanResult, ReflectionResult
-from engine.scheduler.policy import Decision, ModelRole
+from engine.scheduler.policy import Decision
 from engine.scheduler.scheduler import Scheduler, default_threads
 from engine.stages.base import ChatMessage, LanguageModel, SamplingParams
-
-UseCase = Literal["judge", "plan", "long_context"]
 
 
 @dataclass(frozen=True)
@@ -36,12 +34,17 @@ class NeedJudge:
     """Eval.NeedJudge: which of two answers to `question` is better (`reference`: the expected verdict)."""
 
     NAME: ClassVar[str] = "Eval.NeedJudge"
-    USE_CASE: ClassVar[UseCase] = "judge"
+    USE_CASE: ClassVar[MoEUseCase] = "judge"
 
     question: str
     answer_a: str
     answer_b: str
     reference: str | None = None
+
+    @property
+    def subject(self) -> str:
+        """What the task is about, in a few words (saved if the shutdown cuts it off)."""
+        return self.question
 
 
 @dataclass(frozen=True)
@@ -49,10 +52,15 @@ class LongContext:
     """Reflection.LongContext: summarise a long text (a whole session, a long memory)."""
 
     NAME: ClassVar[str] = "Reflection.LongContext"
-    USE_CASE: ClassVar[UseCase] = "long_context"
+    USE_CASE: ClassVar[MoEUseCase] = "long_context"
 
     text: str
     instruction: str = "Summarise the text in a few sentences."
+
+    @property
+    def subject(self) -> str:
+        """What the task is about, in a few words (saved if the shutdown cuts it off)."""
+        return f"{self.instruction} ({len(self.text)} characters)"
 
 
 @dataclass(frozen=True)
@@ -60,10 +68,15 @@ class PlanGenerate:
     """Plan.Generate: a short structured plan for `goal` with the given tools."""
 
     NAME: ClassVar[str] = "Plan.Generate"
-    USE_CASE: ClassVar[UseCase] = "plan"
+    USE_CASE: ClassVar[MoEUseCase] = "plan"
 
     goal: str
     tools: tuple[str, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """What the task is about, in a few words (saved if the shutdown cuts it off)."""
+        return self.goal
 
 
 Trigger = NeedJudge | LongContext | PlanGenerate
@@ -145,7 +158,7 @@ class MoE:
         scheduler: Scheduler,
         registry: Registry,
         config: MoESection,
-        stand_ins: Mapping[ModelRole, LanguageModel],
+        stand_ins: Mapping[Role, LanguageModel],
     ) -> None:
         self.scheduler = scheduler
         self.registry = registry
@@ -160,7 +173,7 @@ class MoE:
 
     # -- availability ----------------------------------------------------------------------------------
 
-    def blocked_reason(self, use_case: UseCase) -> str:
+    def _blocked_reason(self, use_case: MoEUseCase) -> str:
         """Why the MoE may not run `use_case` now ("" when it may)."""
         if not self.enabled:
             return f"the MoE is off: {self.disabled_reason}"
@@ -176,21 +189,14 @@ class MoE:
             return f"{self.config.model} is not installed"
         return ""
 
-    def enable(self) -> None:
-        """Switch the MoE back on (after an SLA switch-off) and forget the old latencies."""
-        self.enabled = True
-        self.disabled_reason = ""
-        self.latencies_ms.clear()
-        self.scheduler.moe_enabled = True
-
-    def pending(self) -> list[dict[str, Any]]:
+    def pending(self) -> tuple[Trigger, ...]:
         """The triggers in progress (saved as incomplete chains at shutdown)."""
-        return [{"kind": "moe", "trigger": t.NAME, **asdict(t)} for t in self._pending.values()]
+        return tuple(self._pending.values())
 
     # -- running -----------------------------------------------------------------------------------------
 
     async def handle(self, trigger: Trigger) -> MoEResult:
-        """Run one trigger to its result event (emitted to the scheduler's listeners and returned)."""
+        """Run one trigger to its result event (published on the bus and returned)."""
         self._ids += 1
         key = self._ids
         self._pending[key] = trigger
@@ -200,25 +206,25 @@ class MoE:
         finally:
             self._pending.pop(key, None)
 
-    def _decide(self, use_case: UseCase) -> tuple[Decision, str]:
-        blocked = self.blocked_reason(use_case)
-        costs: dict[ModelRole, int] = {}
-        loaded: set[ModelRole] = set(self.stand_ins)
+    def _decide(self, use_case: MoEUseCase) -> Decision:
+        blocked = self._blocked_reason(use_case)
+        cost: int | None = None
+        loaded: set[Role] = set(self.stand_ins)
         if not blocked:
-            costs["optional_moe"] = self.scheduler.cost_mb(self.registry.get(self.config.model).manifest)
+            cost = self.scheduler.cost_mb(self.registry.get(self.config.model).manifest)
             if self.config.model in self.scheduler.residents:
                 loaded.add("optional_moe")
-        state = self.scheduler.device_state(loaded=loaded, load_cost_mb=costs, moe_blocked=blocked)
-        return self.scheduler.decide(use_case, state), blocked
+        state = self.scheduler.device_state(loaded=loaded, moe_cost_mb=cost, moe_blocked=blocked)
+        return self.scheduler.decide(use_case, state)
 
     async def _handle(self, trigger: Trigger) -> MoEResult:
-        decision, _ = self._decide(trigger.USE_CASE)
+        decision = self._decide(trigger.USE_CASE)
         model: LanguageModel | None = None
         if decision.role == "optional_moe":
             try:
                 model = await self._load(decision)
             except (BudgetExceeded, ModelUnavailableError) as exc:
-                role: ModelRole = "primary" if "primary" in self.stand_ins else "lightweight"
+                role: Role = "primary" if "primary" in self.stand_ins else "lightweight"
                 decision = Decision(role, decision.context_length, decision.n_gpu_layers, decision.reasoning, True,
                                     f"{exc.message}: the {role} model stands in")
         if model is None:
@@ -251,7 +257,7 @@ class MoE:
             self._record_latency(latency)
         if isinstance(result, JudgeResult) and result.agrees is not None:
             self.scheduler.metrics.observe_agreement(result.agrees)
-        self.scheduler.emit(result)
+        self.scheduler.bus.publish(result)
         return result
 
     async def _load(self, decision: Decision) -> LanguageModel:
@@ -267,7 +273,7 @@ class MoE:
     async def _generate(
         self, model: LanguageModel, messages: list[ChatMessage], params: SamplingParams, *, in_use: str | None
     ) -> str:
-        cancel = threading.Event()
+        cancel = CancelToken()
 
         def work() -> str:
             pieces = self.scheduler.stream("moe", model.stream_chat(messages, params, cancel), cancel)
@@ -311,4 +317,4 @@ class MoE:
             self.scheduler.moe_enabled = False
             sla = self.config.p95_sla_ms
             self.disabled_reason = f"its p95 latency {observed:.0f} ms exceeds the SLA of {sla:.0f} ms"
-            self.scheduler.emit(MoEDisabled(self.disabled_reason, observed))
+            self.scheduler.bus.publish(MoEDisabled(self.disabled_reason, observed))

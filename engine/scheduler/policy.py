@@ -7,17 +7,18 @@ from its live state and applies the returned `Decision`; the tests drive it with
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-RequestKind = Literal["dialog", "long_context", "ab_compare", "micro_classify", "plan", "judge"]
-ModelRole = Literal["primary", "secondary", "lightweight", "micro", "optional_moe"]
+from engine.config import MOE_USE_CASES, MoEUseCase
+from engine.registry.manifest import Role
+
+#: dialog: a turn; micro_classify: a yes/no or routing check (seed 3.1 rule 4); the rest: the MoE's use cases
+RequestKind = Literal["dialog", "micro_classify"] | MoEUseCase
 Reasoning = Literal["low", "medium", "high"]
 SttBusyAction = Literal["lightweight", "reduce_context"]
 
-REQUEST_KINDS: tuple[RequestKind, ...] = ("dialog", "long_context", "ab_compare", "micro_classify", "plan", "judge")
-#: the request kinds the on-demand MoE serves (seed 19's triggers)
-MOE_KINDS: frozenset[RequestKind] = frozenset({"long_context", "plan", "judge"})
+REQUEST_KINDS: tuple[RequestKind, ...] = ("dialog", "micro_classify", *MOE_USE_CASES)
 
 # reasons, shown to the user (status bar, `sova ask --json`): say what happened in plain words
 FULL_CONTEXT = "full context: the primary model"
@@ -27,8 +28,6 @@ LATENCY = "the request is latency-critical"
 QUEUE = "the device queue is long"
 BUDGET = "the memory budget is short"
 NO_PRIMARY = "the primary model is not loaded"
-AB_COMPARE = "A/B comparison: the secondary model"
-NO_SECONDARY = "no secondary model is loaded: the primary stands in"
 MICRO = "a micro check: the micro model"
 NO_MICRO = "no micro model is loaded: the lightweight model stands in"
 MOE = "the on-demand MoE model"
@@ -47,9 +46,9 @@ class DeviceState:
     latency_critical: bool = False
     on_gpu: bool = False
     #: roles with a model loaded now
-    loaded: frozenset[ModelRole] = frozenset({"primary", "lightweight"})
-    #: roles that could be loaded on demand, with the memory that costs
-    load_cost_mb: Mapping[ModelRole, int] = field(default_factory=dict)
+    loaded: frozenset[Role] = frozenset({"primary", "lightweight"})
+    #: what loading the MoE would cost (None: it cannot be loaded, e.g. no manifest)
+    moe_cost_mb: int | None = None
     #: why the MoE may not be used ("" when it may: enabled, whitelisted, healthy)
     moe_blocked: str = ""
 
@@ -74,7 +73,7 @@ class PolicyLimits:
 class Decision:
     """The model role for a request and how to run it."""
 
-    role: ModelRole
+    role: Role
     context_length: int
     n_gpu_layers: int  # -1: all layers on the GPU; 0: CPU only
     reasoning: Reasoning
@@ -117,17 +116,17 @@ def _dialog(state: DeviceState, limits: PolicyLimits) -> Decision:
                     FULL_CONTEXT)
 
 
-_MOE_REASONING: Mapping[RequestKind, Reasoning] = {"long_context": "medium", "plan": "high", "judge": "high"}
+_MOE_REASONING: Mapping[MoEUseCase, Reasoning] = {"long_context": "medium", "plan": "high", "judge": "high"}
 
 
-def _moe(kind: RequestKind, state: DeviceState, limits: PolicyLimits) -> Decision:
+def _moe(kind: MoEUseCase, state: DeviceState, limits: PolicyLimits) -> Decision:
     # seed 19's table: long-context summaries "medium", structured planning "medium/high", judging "high"
     reasoning = _MOE_REASONING[kind]
     if reasoning == "high" and state.latency_critical:
         reasoning = "medium"
     blocked = state.moe_blocked
     if not blocked and "optional_moe" not in state.loaded:
-        cost = state.load_cost_mb.get("optional_moe")
+        cost = state.moe_cost_mb
         if cost is None:
             blocked = MOE_BLOCKED
         elif state.stt_busy:
@@ -141,7 +140,7 @@ def _moe(kind: RequestKind, state: DeviceState, limits: PolicyLimits) -> Decisio
     context = limits.primary_context
     if kind == "long_context" and not (state.stt_busy or state.latency_critical):
         context = limits.extended_context  # seed 3.2: 4096 -> 8192 when latency allows
-    role: ModelRole = "primary" if "primary" in state.loaded else "lightweight"
+    role: Role = "primary" if "primary" in state.loaded else "lightweight"
     return Decision(role, context, _layers(state, shared=state.stt_busy, limits=limits), "medium", True,
                     f"{blocked}: the {role} model stands in")
 
@@ -150,14 +149,9 @@ def decide(kind: RequestKind, state: DeviceState, limits: PolicyLimits = PolicyL
     """The model for a request of `kind` in `state` (seed 3.1 rules, seed 12 downshift)."""
     if kind == "dialog":
         return _dialog(state, limits)
-    if kind in MOE_KINDS:
-        return _moe(kind, state, limits)
-    layers = _layers(state, shared=False, limits=limits)
-    if kind == "ab_compare":  # seed 3.1 rule 3
-        if "secondary" in state.loaded:
-            return Decision("secondary", limits.primary_context, layers, "low", False, AB_COMPARE)
-        return Decision("primary", limits.primary_context, layers, "low", False, NO_SECONDARY)
-    # micro_classify, seed 3.1 rule 4
-    if "micro" in state.loaded:
-        return Decision("micro", limits.micro_context, layers, "low", False, MICRO)
-    return Decision("lightweight", limits.micro_context, layers, "low", False, NO_MICRO)
+    if kind == "micro_classify":  # seed 3.1 rule 4 (the tools' routing step: does this turn need a tool?)
+        layers = _layers(state, shared=False, limits=limits)
+        if "micro" in state.loaded:
+            return Decision("micro", limits.micro_context, layers, "low", False, MICRO)
+        return Decision("lightweight", limits.micro_context, layers, "low", False, NO_MICRO)
+    return _moe(kind, state, limits)

@@ -2,36 +2,38 @@
 
 The turn runner and the MoE ask it which model serves a request (`choose_dialog`, `decide`), run
 their heavy steps through it (`run`, `stream`), and load on-demand models through it (`load`).
+What happens (downshift, loads and unloads, revoked leases) is published on the engine's one bus.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
-import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from engine.bus import EventBus
+from engine.cancel import CancelToken
 from engine.config import SovaConfig
-from engine.errors import SovaError
+from engine.errors import ErrorCode, SovaError
+from engine.events import DownshiftChanged, LeaseRevoked, ModelLoaded, ModelUnloaded
 from engine.metrics import Metrics, SchedulerSnapshot
-from engine.registry.manifest import Manifest
-from engine.scheduler.device import Budget, Device, DeviceName, Lease, LeaseRecord, TaskTimeout, detect_device
-from engine.scheduler.events import DownshiftChanged, LeaseRevoked, ModelLoaded, ModelUnloaded, SchedulerEvent
+from engine.registry.manifest import Manifest, Role
+from engine.scheduler.budget import Budget
+from engine.scheduler.device import Device, DeviceName, Lease, detect_device, overran
 from engine.scheduler.lanes import Lane, Lanes
-from engine.scheduler.policy import Decision, DeviceState, ModelRole, PolicyLimits, RequestKind, decide
+from engine.scheduler.policy import Decision, DeviceState, PolicyLimits, RequestKind, decide
 from engine.scheduler.watchdog import IdleWatchdog, ResidentModels
 
 if TYPE_CHECKING:
-    from engine.pipeline.stages import LoadedLLM
     from engine.registry.registry import ModelProvider, Registry
+    from engine.stages.llm.loaded import LoadedLLM
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-_POLL_S = 0.05
 _DEFAULT_MB = 512  # a model whose manifest states no memory is still not free
 
 
@@ -60,6 +62,7 @@ class Scheduler:
         self,
         config: SovaConfig,
         lanes: Lanes,
+        bus: EventBus,
         *,
         metrics: Metrics | None = None,
         device: DeviceName | None = None,
@@ -68,6 +71,7 @@ class Scheduler:
         sc = config.scheduler
         self.config = config
         self.lanes = lanes
+        self.bus = bus
         self.metrics = metrics or Metrics()
         name = device or detect_device(sc.device)
         self.device = Device(name, task_timeout_s=sc.task_timeout_s, clock=clock, on_revoke=self._on_revoke)
@@ -75,41 +79,17 @@ class Scheduler:
         self.budget = Budget(sc.vram_budget_mb if on_gpu else sc.ram_budget_mb, "vram" if on_gpu else "ram")
         self.residents = ResidentModels(self.budget, clock)
         self.limits = limits_from_config(config)
-        self.watchdog = IdleWatchdog(self.residents, self._unload_idle, interval_s=sc.watchdog_interval_s,
-                                     on_tick=self.flush_events)
+        self.watchdog = IdleWatchdog(self.residents, self._unload_idle)
         self.downshifted = False
         self.downshift_reason = ""
         self.moe_enabled = sc.moe.enabled
-        self._listeners: list[Callable[[SchedulerEvent], None]] = []
-        self._revoked: deque[LeaseRecord] = deque()
         self.http_port: int | None = None
         self.metrics.bind_scheduler(self.snapshot, lambda: self.residents.resident_seconds(sc.moe.model))
 
-    # -- events ------------------------------------------------------------------------------------
-
-    def add_listener(self, listener: Callable[[SchedulerEvent], None]) -> None:
-        """Call `listener(event)` for every scheduler event, on the event loop's thread."""
-        self._listeners.append(listener)
-
-    def emit(self, event: SchedulerEvent) -> None:
-        """Hand `event` to the listeners (call on the loop's thread)."""
-        for listener in list(self._listeners):
-            try:
-                listener(event)
-            except Exception:  # a broken listener must not break scheduling
-                log.exception("scheduler listener failed on %r", event)
-
-    def _on_revoke(self, record: LeaseRecord) -> None:  # any thread, under the device's lock
+    def _on_revoke(self, lease: Lease) -> None:  # the device's timer thread
         self.metrics.lease_timeouts.inc()
-        self._revoked.append(record)
-        log.warning("%s held the device past its deadline: lease taken back", record.holder)
-
-    def flush_events(self) -> None:
-        """Emit what happened in worker threads (revoked leases); call on the loop's thread."""
-        self.device.reap()
-        while self._revoked:
-            record = self._revoked.popleft()
-            self.emit(LeaseRevoked(record.holder, record.end - record.start))
+        log.warning("%s held the device past its %g s deadline: lease revoked", lease.holder, lease.limit_s)
+        self.bus.publish_threadsafe(LeaseRevoked(lease.holder, lease.held_s))
 
     # -- memory --------------------------------------------------------------------------------------
 
@@ -152,14 +132,15 @@ class Scheduler:
             self.budget.release(model_id)
             raise
         self.residents.add(model_id, mb, idle_unload_s=idle_unload_s, unload=provider.unload, reserved=True)
-        self.emit(ModelLoaded(model_id, mb))
+        self.watchdog.wake()  # a new idle deadline
+        self.bus.publish(ModelLoaded(model_id, mb))
         return instance
 
     async def unload(self, model_id: str, reason: str = "idle") -> bool:
         """Unload a resident model that is not in use (in a worker); False if it is in use."""
         done = await self.lanes.run("aux", self.residents.unload, model_id)
         if done:
-            self.emit(ModelUnloaded(model_id, reason))
+            self.bus.publish(ModelUnloaded(model_id, reason))
         return done
 
     async def _unload_idle(self, model_id: str) -> bool:
@@ -174,9 +155,9 @@ class Scheduler:
     def device_state(
         self,
         *,
-        loaded: Iterable[ModelRole],
+        loaded: Iterable[Role],
         latency_critical: bool = False,
-        load_cost_mb: Mapping[ModelRole, int] | None = None,
+        moe_cost_mb: int | None = None,
         moe_blocked: str = "",
     ) -> DeviceState:
         """The policy's view of the device now."""
@@ -187,7 +168,7 @@ class Scheduler:
             latency_critical=latency_critical,
             on_gpu=self.device.name == "cuda",
             loaded=frozenset(loaded),
-            load_cost_mb=dict(load_cost_mb or {}),
+            moe_cost_mb=moe_cost_mb,
             moe_blocked=moe_blocked,
         )
 
@@ -198,8 +179,8 @@ class Scheduler:
     def choose_dialog(
         self, primary: LoadedLLM, lightweight: LoadedLLM, *, latency_critical: bool = False
     ) -> tuple[LoadedLLM, Decision]:
-        """The model for a dialog turn now; reports a change of downshift state as an event."""
-        loaded: set[ModelRole] = set()
+        """The model for a dialog turn now (call on the loop's thread); a change of downshift is published."""
+        loaded: set[Role] = set()
         if primary.role == "primary":
             loaded.add("primary")
         if lightweight.role in ("lightweight", "micro") and lightweight.model is not primary.model:
@@ -211,7 +192,8 @@ class Scheduler:
         if decision.downshifted != self.downshifted:
             self.downshifted = decision.downshifted
             self.downshift_reason = decision.reason if decision.downshifted else ""
-            self.emit(DownshiftChanged(decision.downshifted, self.downshift_reason, llm.role, llm.model.model_id))
+            self.bus.publish(DownshiftChanged(decision.downshifted, self.downshift_reason, llm.role,
+                                              llm.model.model_id))
         return llm, decision
 
     # -- running ----------------------------------------------------------------------------------------
@@ -223,39 +205,35 @@ class Scheduler:
         fn: Callable[..., T],
         *args: Any,
         timeout_s: float | None = None,
-        cancel: threading.Event | None = None,
+        cancel: CancelToken | None = None,
     ) -> T:
-        """`fn(*args)` on `lane` holding the device; TaskTimeout (lease freed) when it runs too long."""
-        box: list[Lease] = []
+        """`fn(*args)` on `lane` holding the device.
+
+        Past its time limit the lease is revoked: `cancel` is set, this raises TaskTimeout at once, and
+        the device stays fenced until `fn` returns (see `Device`).
+        """
+        loop = asyncio.get_running_loop()
+        revoked: asyncio.Future[Lease] = loop.create_future()
+
+        def on_revoke(lease: Lease) -> None:  # the device's timer thread
+            with contextlib.suppress(RuntimeError):  # the loop is closed: nobody awaits this any more
+                loop.call_soon_threadsafe(_settle, revoked, lease)
 
         def call() -> T:
-            lease = self.device.acquire(holder, timeout_s=timeout_s, cancel=cancel)
-            box.append(lease)
-            try:
-                return fn(*args)
-            finally:
-                self.device.release(lease)
+            return self.device.call(holder, lambda: fn(*args), timeout_s=timeout_s, cancel=cancel,
+                                    on_revoke=on_revoke)
 
-        future = self.lanes.submit(lane, call)
-        while True:
-            done, _ = await asyncio.wait({future}, timeout=_POLL_S)
-            if done:
-                break
-            self.device.reap()
-            if box and box[0].revoked:
-                # the thread cannot be stopped; its late result or error is dropped
-                future.add_done_callback(_discard)
-                self.flush_events()
-                raise TaskTimeout(
-                    f"{holder} ran longer than {self.device.task_timeout_s if timeout_s is None else timeout_s:.0f} s "
-                    "and was given up",
-                    hint="try again; raise [scheduler] task_timeout_s if the task is legitimately long",
-                )
-        result = future.result()
-        self.flush_events()
-        return result
+        work = self.lanes.submit(lane, call)
+        try:
+            await asyncio.wait((work, revoked), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            if not work.done():  # revoked, or this task was cancelled: the worker's late outcome is dropped
+                work.add_done_callback(_discard)
+        if work.done():
+            return work.result()
+        raise overran(revoked.result())
 
-    def stream(self, holder: str, pieces: Iterable[T], cancel: threading.Event | None = None) -> Iterator[T]:
+    def stream(self, holder: str, pieces: Iterable[T], cancel: CancelToken | None = None) -> Iterator[T]:
         """Iterate `pieces` (in a worker) holding the device per chunk of `[scheduler] chunk_tokens`."""
         return self.device.stream(holder, pieces, chunk=self.config.scheduler.chunk_tokens, cancel=cancel)
 
@@ -286,18 +264,24 @@ class Scheduler:
             except OSError as exc:
                 raise SovaError(
                     f"cannot serve metrics on 127.0.0.1:{self.config.metrics.port}: {exc.strerror or exc}",
-                    code="metrics_port",
+                    code=ErrorCode.METRICS_PORT,
                     hint="choose another [metrics] port, or set [metrics] http = false",
                 ) from exc
 
     async def close(self) -> None:
-        """Stop the watchdog and the HTTP exposition; unload the on-demand models."""
+        """Stop the watchdog, the HTTP exposition and the device's timer; unload the on-demand models."""
         await self.watchdog.stop()
         for model_id in self.residents.ids():
             resident = self.residents.get(model_id)
             if resident is not None and resident.idle_unload_s is not None:
                 await self.unload(model_id, "shutdown")
         self.metrics.stop_http()
+        self.device.close()
+
+
+def _settle(future: asyncio.Future[Lease], lease: Lease) -> None:
+    if not future.done():
+        future.set_result(lease)
 
 
 def _discard(future: asyncio.Future[Any]) -> None:

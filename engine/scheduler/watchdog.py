@@ -1,7 +1,8 @@
 """Resident models (what is loaded, what it costs, when it was last used) and the idle watchdog.
 
 Seed 9.1 rule 3 / seed 19: an on-demand model with `idle_unload_seconds` is unloaded once it has
-been idle that long, which frees its memory and its budget. A model in use is never unloaded.
+been idle that long, which frees its memory and its budget. A model in use is never unloaded. The
+watchdog sleeps until the earliest moment a model can become idle, not on a fixed tick.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 
-from engine.errors import SovaError
-from engine.scheduler.device import Budget
+from engine.errors import ErrorCode, SovaError
+from engine.scheduler.budget import Budget
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +81,7 @@ class ResidentModels:
         with self._lock:
             resident = self._models.get(model_id)
             if resident is None:
-                raise SovaError(f"{model_id} is not loaded", code="model_not_loaded")
+                raise SovaError(f"{model_id} is not loaded", code=ErrorCode.MODEL_NOT_LOADED)
             resident.in_use += 1
         try:
             yield
@@ -114,6 +115,18 @@ class ResidentModels:
             self.budget.release(model_id)
         return True
 
+    def next_idle_in(self) -> float | None:
+        """Seconds until the earliest on-demand model can be idle (None: no such model is resident)."""
+        now = self._clock()
+        with self._lock:
+            # a model in use becomes idle no sooner than its idle limit after it is released
+            dues = [
+                r.idle_unload_s if r.in_use else r.last_used + r.idle_unload_s - now
+                for r in self._models.values()
+                if r.idle_unload_s is not None
+            ]
+        return max(0.0, min(dues)) if dues else None
+
     def resident_seconds(self, model_id: str) -> float:
         """Seconds `model_id` has been loaded in total (this process), including now."""
         with self._lock:
@@ -127,29 +140,23 @@ class ResidentModels:
 class IdleWatchdog:
     """An asyncio task that unloads idle models (in a worker: closing a model may take a moment)."""
 
-    def __init__(
-        self,
-        residents: ResidentModels,
-        unload: Callable[[str], Awaitable[bool]],
-        *,
-        interval_s: float = 1.0,
-        on_tick: Callable[[], None] | None = None,
-    ) -> None:
+    def __init__(self, residents: ResidentModels, unload: Callable[[str], Awaitable[bool]]) -> None:
         self.residents = residents
         self._unload = unload
-        self.interval_s = interval_s
-        self._on_tick = on_tick
         self._task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
 
     def start(self) -> None:
         """Start watching (on the running loop)."""
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run(), name="sova-idle-watchdog")
 
+    def wake(self) -> None:
+        """A model was added (call on the loop's thread): look again at when the next one can be idle."""
+        self._wake.set()
+
     async def tick(self) -> list[str]:
         """One pass: unload every idle model; return those unloaded."""
-        if self._on_tick is not None:
-            self._on_tick()
         done = []
         for model_id in self.residents.idle():
             if await self._unload(model_id):
@@ -158,7 +165,11 @@ class IdleWatchdog:
 
     async def _run(self) -> None:
         while True:
-            await asyncio.sleep(self.interval_s)
+            self._wake.clear()
+            delay = self.residents.next_idle_in()
+            if delay is None or delay > 0:
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), delay)
             try:
                 await self.tick()
             except SovaError:

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
+from app.paths import RESOURCES_DIR
 from engine.errors import StageError
 from engine.pipeline.context import fit_messages
 from engine.pipeline.prompt import PromptBuilder
@@ -100,7 +101,7 @@ def test_count_tokens(model: LlamaChatModel) -> None:
 
 
 def test_built_prompt_through_the_splitter(model: LlamaChatModel) -> None:
-    builder = PromptBuilder.from_resources("default")
+    builder = PromptBuilder.from_resources("default", RESOURCES_DIR)
     prompt = builder.build(
         (ChatMessage("user", "Hi!"), ChatMessage("assistant", "Hello! How can I help you?")),
         "What is the capital of France?",

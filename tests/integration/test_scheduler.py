@@ -1,5 +1,7 @@
 """The scheduler with the real small models: no overlap on the device, downshift, the on-demand MoE,
-the budget, idle unload (measured RSS), and the shutdown state carried to the next start."""
+the budget, idle unload (measured RSS), and the shutdown state carried to the next start.
+
+Every wait has a deadline (`wait_until`); assertions are about order, not speed."""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,19 +23,20 @@ from app.commands.session import print_result
 from engine.audio.io import read_audio
 from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
-from engine.pipeline.events import Event, ReplyDelta
-from engine.registry.registry import ModelProvider, Registry
-from engine.scheduler import policy
-from engine.scheduler.device import LeaseRecord
-from engine.scheduler.events import (
+from engine.bus import EventBus
+from engine.events import (
     DownshiftChanged,
+    Event,
     JudgeResult,
     ModelLoaded,
     ModelUnloaded,
     MoEDisabled,
     PlanResult,
-    SchedulerEvent,
+    ReplyDelta,
 )
+from engine.registry.registry import ModelProvider, Registry
+from engine.scheduler import policy
+from engine.scheduler.device import LeaseRecord
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import MoE, NeedJudge, PlanGenerate
 from engine.scheduler.scheduler import Scheduler
@@ -46,6 +49,16 @@ PRIMARY = "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0"
 LIGHT = "smollm2-135m-instruct-q4_1-v1.0"
 STANDIN = "qwen2.5-coder-0.5b-moe-standin-q4_k_m-v1.0"
 WORDS = re.compile(r"\w+")
+DEADLINE_S = 120.0  # real models on a busy 2-core machine: generous, but a hang still fails
+
+
+async def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
+    """Return once `predicate()` holds; fail the test (never hang) if it does not within `timeout_s`."""
+    end = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+        await asyncio.sleep(0.01)
 
 
 def words(text: str) -> list[str]:
@@ -58,7 +71,7 @@ def rss_mb() -> float:
 
 
 def assert_no_overlap(records: list[LeaseRecord]) -> None:
-    ordered = sorted((r for r in records if not r.revoked), key=lambda r: r.start)
+    ordered = sorted(records, key=lambda r: r.start)  # a revoked lease's record ends when its call returned
     for a, b in itertools.pairwise(ordered):
         assert a.end <= b.start, f"{a} overlaps {b}"
 
@@ -105,7 +118,7 @@ def test_stt_and_llm_at_once_never_overlap_on_the_device(installed: Any) -> None
     stt = installed("faster-whisper-tiny-en").load(device="cpu", compute_type="int8", beam_size=1, threads=2)
     llm = installed(PRIMARY).load(context_length=1024, n_gpu_layers=0, threads=2)
     lanes = Lanes()
-    sched = Scheduler(config(chunk_tokens=4), lanes, device="cpu")
+    sched = Scheduler(config(chunk_tokens=4), lanes, EventBus(), device="cpu")
     audio = to_whisper_input(read_audio(DATA / "en_capital_france.wav"))
     messages = [ChatMessage("user", "Count from one to twenty in words, separated by commas.")]
 
@@ -122,13 +135,14 @@ def test_stt_and_llm_at_once_never_overlap_on_the_device(installed: Any) -> None
             return "".join(out)
 
         generation = asyncio.ensure_future(lanes.run("llm", generate))
-        await first_piece.wait()  # the LLM is generating: now a transcription arrives
+        await asyncio.wait_for(first_piece.wait(), DEADLINE_S)  # the LLM is generating: a transcription arrives
         transcript = await sched.run("stt", "stt", stt.transcribe, audio, "en")
         return transcript.text, await generation
 
     try:
         heard, reply = asyncio.run(main())
     finally:
+        sched.device.close()
         lanes.shutdown()
     assert "france" in words(heard)
     assert "three" in words(reply)
@@ -163,8 +177,7 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
 
     async def main() -> tuple[Any, Any, bool]:
         transcription = asyncio.ensure_future(sched.run("stt", "stt", stt.transcribe, audio, "en"))
-        while sched.device.holder != "stt":  # noqa: ASYNC110 -- the state is a worker thread's
-            await asyncio.sleep(0.01)
+        await wait_until(lambda: sched.device.holder == "stt", "the transcription to hold the device")
         sink = WavFileSink(tmp_path / "reply.wav")
         try:
             result = await assistant.ask_text("What is the capital of France?", sink)
@@ -179,7 +192,7 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
     assert result.downshift_reason == policy.STT_BUSY
     assert result.models["llm"] == LIGHT
     assert result.reply_text
-    assert DownshiftChanged(True, policy.STT_BUSY, "lightweight", LIGHT) in env.sched_events
+    assert DownshiftChanged(True, policy.STT_BUSY, "lightweight", LIGHT) in env.events
     # the reply's LLM leases came after the transcription's: never both on the device
     records = sched.device.records()
     assert_no_overlap(records)
@@ -196,7 +209,8 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
     again = env.run(assistant.ask_text("What is the capital of Italy?", sink))
     sink.close()
     assert (again.downshifted, again.downshift_reason, again.models["llm"]) == (False, "", PRIMARY)
-    assert env.sched_events[-1] == DownshiftChanged(False, "", "primary", PRIMARY)
+    downshifts = [e for e in env.events if isinstance(e, DownshiftChanged)]
+    assert downshifts[-1] == DownshiftChanged(False, "", "primary", PRIMARY)
     assert assistant.scheduler_state.downshifted is False
     text = assistant.metrics.exposition()
     assert 'sova_stage_latency_ms_count{stage="llm_first_token"} 2.0' in text
@@ -208,21 +222,21 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
 
 def moe_env(
     registry: Registry, installed: Any, **moe: Any
-) -> tuple[Scheduler, MoE, Lanes, list[SchedulerEvent], ModelProvider]:
-    """A scheduler with the resident 0.5B primary and a MoE on the stand-in manifest."""
+) -> tuple[Scheduler, MoE, Lanes, list[Event], ModelProvider]:
+    """A scheduler with the resident 0.5B primary and a MoE on the stand-in manifest; its bus's events."""
     cfg = config(
-        watchdog_interval_s=0.2,
         ram_budget_mb=moe.pop("ram_budget_mb", 16384),
         moe={"model": STANDIN, "context_length": 1024, "max_output_tokens": 96, "threads": 2, **moe},
     )
     installed(STANDIN).unload()  # each test starts with the MoE not loaded, whatever the one before did
     lanes = Lanes()
-    sched = Scheduler(cfg, lanes, device="cpu")
+    bus = EventBus()
+    events: list[Event] = []
+    bus.subscribe(events.append)
+    sched = Scheduler(cfg, lanes, bus, device="cpu")
     primary = installed(PRIMARY)
     model = primary.load(context_length=1024, n_gpu_layers=0, threads=2)
     sched.residents.add(PRIMARY, sched.cost_mb(primary.manifest))
-    events: list[SchedulerEvent] = []
-    sched.add_listener(events.append)
     return sched, MoE(sched, registry, cfg.scheduler.moe, {"primary": model}), lanes, events, installed(STANDIN)
 
 
@@ -236,9 +250,7 @@ def test_moe_lazy_loads_judges_plans_and_is_unloaded_when_idle(registry: Registr
         judged = await moe.handle(NeedJudge("What is the capital of France?", "Paris.", "Berlin.", reference="a"))
         planned = await moe.handle(PlanGenerate("Make a cup of tea", tools=("kettle", "timer")))
         loaded_rss = rss_mb()
-        t0 = time.monotonic()
-        while not any(isinstance(e, ModelUnloaded) for e in events) and time.monotonic() - t0 < 60:  # noqa: ASYNC110
-            await asyncio.sleep(0.1)
+        await wait_until(lambda: any(isinstance(e, ModelUnloaded) for e in events), "the idle unload")
         unloaded_rss = rss_mb()
         await sched.close()
         return judged, planned, loaded_rss, unloaded_rss
@@ -272,6 +284,7 @@ def test_moe_that_does_not_fit_the_budget_is_not_loaded(registry: Registry, inst
     try:
         judged = asyncio.run(moe.handle(NeedJudge("What is 2 + 2?", "4", "5")))
     finally:
+        sched.device.close()
         lanes.shutdown()
     assert isinstance(judged, JudgeResult)
     assert judged.model_id == PRIMARY and judged.downshifted
@@ -319,11 +332,10 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
 
     sink = WavFileSink(tmp_path / "a.wav")
     first.run(first.assistant.ask_text("I am so sad today, my cat is ill.", sink))
-    first.assistant.add_listener(close_on_first_delta)
+    first.assistant.bus.subscribe(close_on_first_delta)
     cut = first.run(first.assistant.ask_text(question, sink))
     sink.close()
-    while not first.assistant.shutdown_report:
-        first.run(asyncio.sleep(0.05))
+    first.run(wait_until(lambda: bool(first.assistant.shutdown_report), "the shutdown to finish"))
     first.loop.close()
     assert cut.interrupted
     assert [o.name for o in first.assistant.shutdown_report] == ["input", "processing", "state", "output"]
@@ -332,11 +344,9 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
 
     second = AssistantEnv(data, config())
     try:
-        saved = second.assistant.restored
-        assert saved is not None
-        assert saved["emotion"]["label"]
-        chains = saved["incomplete_chains"]
-        assert chains[0]["kind"] == "turn" and chains[0]["user_text"] == question
+        saved = second.assistant.restored  # a SessionState (engine/memory/session_state.py)
+        assert saved is not None and saved.emotion is not None
+        assert [t.user_text for t in saved.cut_off] == [question]
         prompts: list[str] = []
         build = second.assistant.prompts.build
 
@@ -349,7 +359,7 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
         second.run(second.assistant.ask_text("Hello again.", sink))
         second.run(second.assistant.ask_text("How are you?", sink))
         sink.close()
-        assert f"seemed {saved['emotion']['label']}" in prompts[0] and question in prompts[0]
+        assert f"seemed {saved.emotion.label}" in prompts[0] and question in prompts[0]
         assert prompts[1] == ""  # offered once
     finally:
         second.close()

@@ -18,13 +18,14 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
-from app.paths import DEFAULT_CONFIG
+from app.commands.gui import gui_wiring
+from app.paths import DEFAULT_CONFIG, RESOURCES_DIR
 from engine.assistant import Assistant
 from engine.audio.sinks import WavFileSink
 from engine.audio.sources import WavFileSource
 from engine.config import SovaConfig, validate_config
 from engine.registry.registry import Registry
-from ui.app import SovaApp
+from ui.app import AssistantFactory, SovaApp
 from ui.audio import NullSink, SinkChoice
 from ui.qt_compat import guard_emit_refcount_leak
 
@@ -93,7 +94,7 @@ def running_loop(qloop: QEventLoop) -> Iterator[QEventLoop]:
 def engine(qloop: QEventLoop, registry: Registry, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Assistant]:
     """One started assistant with the real default models (lightweight LLM), shared by the UI tests."""
     data_dir = tmp_path_factory.mktemp("sova-data")
-    assistant = Assistant(ui_config(data_dir), registry, data_dir)
+    assistant = Assistant(ui_config(data_dir), registry, data_dir, RESOURCES_DIR)
     run_async(qloop, assistant.start())
     yield assistant
     run_async(qloop, assistant.close())
@@ -122,9 +123,16 @@ def sinks(tmp_path: Path) -> Sinks:
     return Sinks(tmp_path)
 
 
-def make_app(qapp: QApplication, tmp_path: Path, config: SovaConfig, **kwargs: Any) -> SovaApp:
-    """A SovaApp whose user files live in `tmp_path`."""
-    return SovaApp(config, qapp, user_file=tmp_path / "config.toml", prefs_path=tmp_path / "ui.toml", **kwargs)
+def make_app(
+    qapp: QApplication,
+    tmp_path: Path,
+    config: SovaConfig,
+    assistant_factory: AssistantFactory | None = None,
+    **kwargs: Any,
+) -> SovaApp:
+    """A SovaApp whose user config.toml lives in `tmp_path` (the app's own wiring otherwise)."""
+    wiring = gui_wiring(tmp_path / "config.toml", assistant_factory=assistant_factory)
+    return SovaApp(config, qapp, wiring, **kwargs)
 
 
 def dispose(sova: SovaApp, loop: QEventLoop) -> None:

@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QApplication, QMessageBox
 from pytestqt.qtbot import QtBot
 
+from app.commands.gui import gui_wiring
 from app.paths import DEFAULT_CONFIG
 from engine.config import load_config
 from engine.errors import ConfigError
@@ -101,7 +102,7 @@ def test_run_shows_a_start_failure_then_exits_with_its_status(
         next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.RejectRole).click()
 
     QTimer.singleShot(50, answer_quit)
-    assert run(config) == 5
+    assert run(config, gui_wiring(tmp_path / "config.toml")) == 5
     assert seen and "no speech recognition model can be loaded" in seen[0]
 
 

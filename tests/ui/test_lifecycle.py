@@ -9,9 +9,8 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 from qasync import QEventLoop
 
+from app.commands.gui import default_assistant
 from tests.ui.conftest import TURN_TIMEOUT_MS, Sinks, dispose, make_app, run_async, ui_config
-from ui.app import default_assistant
-from ui.prefs import UiPrefs
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
 
@@ -33,7 +32,7 @@ def test_start_then_reload_on_a_model_setting(
 
         tts = config.audio.tts.model_copy(update={"speed": 0.8})
         slower = config.model_copy(update={"audio": config.audio.model_copy(update={"tts": tts})})
-        sova.apply_settings(slower, UiPrefs())
+        sova.apply_settings(slower)
         assert sova._restart is not None
         qtbot.waitUntil(sova._restart.done, timeout=TURN_TIMEOUT_MS)
         second = sova.bridge.assistant

@@ -12,45 +12,23 @@ import pytest
 
 from app.paths import DEFAULT_CONFIG
 from engine.audio.types import Audio
-from engine.config import load_config
+from engine.config import SovaConfig, load_config
 from engine.errors import ConfigError
 from ui.affect import arousal_word, valence_word
 from ui.audio import NullSink
 from ui.hotkey import parse_hotkey
 from ui.i18n import resolve_language
-from ui.prefs import UiPrefs, load_prefs, save_prefs
 from ui.settings_model import (
     Choices,
-    SettingsValues,
+    Value,
     check_choices,
+    current_values,
+    fields_named,
     needs_restart,
-    problem_fields,
     save_settings,
-    user_data_with,
+    set_key,
 )
-from ui.toml_writer import dumps
 from ui.widgets.level_meter import level_to_percent
-
-
-@pytest.mark.parametrize(
-    "data",
-    [
-        {},
-        {"app": {"language": "ru", "persona": "default"}},
-        {"llm": {"primary": {"id": "x", "max_output_tokens": 10, "temperature": 0.5}}},
-        {"paths": {"manifests_dirs": ["a", "b c"]}, "flag": True},
-        {"s": 'quote " and \\ and\nnewline\ttab \x01 юникод'},
-        {"weird key": {"dotted.key": 1}},
-        {"audio": {"devices": {"input": "", "output": "hw:1"}}},
-    ],
-)
-def test_toml_writer_round_trips(data: dict[str, Any]) -> None:
-    assert tomllib.loads(dumps(data)) == data
-
-
-def test_toml_writer_refuses_unknown_types() -> None:
-    with pytest.raises(TypeError):
-        dumps({"a": object()})
 
 
 @pytest.mark.parametrize(
@@ -116,62 +94,46 @@ def test_null_sink_counts_audio_as_played() -> None:
     assert sink.seconds_played == 0.0 and sink.first_audio_at is None
 
 
-DEFAULTS = {
-    "app": {"language": "auto", "ui_language": "system", "persona": "default"},
-    "llm": {"primary": {"id": "big"}, "lightweight": {"id": "small"}},
-    "audio": {"tts": {"en": "joe", "ru": "espeak"}, "devices": {"input": "", "output": ""}},
+CHOICES = Choices(llms=("big", "small"), voices_en=("joe",), voices_ru=("espeak",), personas=("default",))
+BASE: dict[str, Value] = {
+    "app.language": "auto",
+    "llm.primary.id": "big",
+    "llm.lightweight.id": "small",
+    "audio.tts.en": "joe",
+    "audio.tts.ru": "espeak",
+    "app.persona": "default",
 }
-BASE = SettingsValues("auto", "system", "default", "", "", "joe", "espeak", "big", "small")
-
-
-@pytest.mark.parametrize(
-    ("existing", "changes", "expected"),
-    [
-        ({}, {}, {}),
-        ({}, {"language": "ru"}, {"app": {"language": "ru"}}),
-        ({"app": {"language": "ru"}}, {"language": "auto"}, {}),  # back to the default: removed
-        ({"llm": {"primary": {"id": "x", "threads": 2}}}, {}, {"llm": {"primary": {"threads": 2}}}),
-        (
-            {"scheduler": {"device": "cpu"}},
-            {"input_device": "USB mic"},
-            {"scheduler": {"device": "cpu"}, "audio": {"devices": {"input": "USB mic"}}},
-        ),
-    ],
-)
-def test_user_data_with(existing: dict[str, Any], changes: dict[str, str], expected: dict[str, Any]) -> None:
-    values = SettingsValues(**{**BASE.as_dict(), **changes})
-    assert user_data_with(existing, values, DEFAULTS) == expected
 
 
 @pytest.mark.parametrize(
     ("changes", "problem_keys"),
     [
         ({}, []),
-        ({"llm_primary": "small"}, []),
-        ({"llm_primary": "nope"}, ["llm.primary.id"]),
-        ({"voice_ru": "nope", "persona": "pirate"}, ["audio.tts.ru", "app.persona"]),
-        ({"llm_lightweight": ""}, []),  # empty: the schema refuses it, with its own message
+        ({"llm.primary.id": "small"}, []),
+        ({"llm.primary.id": "nope"}, ["llm.primary.id"]),
+        ({"audio.tts.ru": "nope", "app.persona": "pirate"}, ["audio.tts.ru", "app.persona"]),
+        ({"llm.lightweight.id": ""}, []),  # empty: the schema refuses it, with its own message
     ],
 )
-def test_check_choices(changes: dict[str, str], problem_keys: list[str]) -> None:
-    choices = Choices(llms=("big", "small"), voices_en=("joe",), voices_ru=("espeak",), personas=("default",))
-    values = SettingsValues(**{**BASE.as_dict(), **changes})
-    problems = check_choices(values, BASE, choices, Path("/u/config.toml"))
-    assert [p.split(": ")[1] for p in problems] == problem_keys
+def test_check_choices(changes: dict[str, Value], problem_keys: list[str]) -> None:
+    problems = check_choices({**BASE, **changes}, BASE, CHOICES, Path("/u/config.toml"))
+    assert [key for key, _ in problems] == problem_keys
+    assert all(text.startswith(f"/u/config.toml: {key}: no ") for key, text in problems)
 
 
 @pytest.mark.parametrize(
-    ("problems", "fields"),
+    ("keys", "fields"),
     [
-        (["/home/u/.config/sova/config.toml: llm.primary.id: String should have at least 1 char"], {"llm_primary"}),
-        (["/x/config.toml: app.language: Input should be 'ru', 'en' or 'auto' (got 'de')"], {"language"}),
-        (["/x/config.toml: llm.primary: Field required"], {"llm_primary"}),
-        (["/x/config.toml: scheduler.device: bad"], set()),
-        (["/x: audio.tts.en: a", "/x: audio.devices.output: b"], {"voice_en", "output_device"}),
+        (["llm.primary.id"], {"llm.primary.id"}),
+        (["app.language"], {"app.language"}),
+        (["llm.primary"], {"llm.primary.id"}),  # a missing table marks the field inside it
+        (["scheduler.device", ""], set()),
+        (["audio.tts.en", "audio.devices.output"], {"audio.tts.en", "audio.devices.output"}),
+        (["ui"], {"ui.hold_key", "ui.global_hotkey", "ui.speak_quick_answers"}),
     ],
 )
-def test_problem_fields(problems: list[str], fields: set[str]) -> None:
-    assert problem_fields(problems) == fields
+def test_fields_named(keys: list[str], fields: set[str]) -> None:
+    assert fields_named(keys) == fields
 
 
 def test_needs_restart() -> None:
@@ -180,39 +142,104 @@ def test_needs_restart() -> None:
     persona = config.model_copy(update={"app": config.app.model_copy(update={"persona": "other"})})
     tts = config.audio.tts.model_copy(update={"ru": "x"})
     voice = config.model_copy(update={"audio": config.audio.model_copy(update={"tts": tts})})
+    keys = config.model_copy(update={"ui": config.ui.model_copy(update={"hold_key": "F9"})})
     assert not needs_restart(config, config)
     assert not needs_restart(config, app_only)
+    assert not needs_restart(config, keys)
     assert needs_restart(config, persona)
     assert needs_restart(config, voice)
+
+
+def _save(user: Path, changes: dict[str, Value]) -> SovaConfig:
+    """Save `changes` through the model, as the dialog does, over the config `user` holds now."""
+    current = current_values(load_config(DEFAULT_CONFIG, user))
+    choices = Choices(llms=(str(current["llm.primary.id"]), str(current["llm.lightweight.id"])), personas=("default",))
+    return save_settings({**current, **changes}, current, choices, user_file=user, default_file=DEFAULT_CONFIG)
 
 
 def test_save_settings_writes_only_valid_configs(tmp_path: Path) -> None:
     user = tmp_path / "config.toml"
     user.write_text('[scheduler]\ndevice = "cpu"\n')
-    current = SettingsValues.from_config(load_config(DEFAULT_CONFIG, user))
-    choices = Choices(llms=(current.llm_primary, current.llm_lightweight), personas=("default",))
-    bad = SettingsValues(**{**current.as_dict(), "llm_primary": ""})
     with pytest.raises(ConfigError) as refused:
-        save_settings(bad, current, choices, user_file=user, default_file=DEFAULT_CONFIG)
+        _save(user, {"llm.primary.id": "", "ui.hold_key": ""})
+    assert set(refused.value.keys) == {"llm.primary.id", "ui.hold_key"}
     assert "llm.primary.id" in "\n".join(refused.value.problems)
     assert user.read_text() == '[scheduler]\ndevice = "cpu"\n'  # untouched
-    good = SettingsValues(**{**current.as_dict(), "language": "ru", "output_device": "hw:1"})
-    config = save_settings(good, current, choices, user_file=user, default_file=DEFAULT_CONFIG)
+    config = _save(user, {"app.language": "ru", "audio.devices.output": "hw:1", "ui.speak_quick_answers": False})
     assert config.app.language == "ru" and config.audio.devices.output == "hw:1"
+    assert config.ui.speak_quick_answers is False
     assert load_config(DEFAULT_CONFIG, user) == config
     assert tomllib.loads(user.read_text())["scheduler"] == {"device": "cpu"}
 
 
-def test_prefs_round_trip_and_bad_file(tmp_path: Path) -> None:
-    path = tmp_path / "sub" / "ui.toml"
-    assert load_prefs(path) == UiPrefs()
-    prefs = UiPrefs(hold_key="F9", global_hotkey="Ctrl+Alt+Space", speak_quick_answers=False)
-    save_prefs(path, prefs)
-    assert load_prefs(path) == prefs
-    path.write_text("[ui]\nhold_key = 3\n")  # a wrong type falls back to the default
-    assert load_prefs(path).hold_key == "Space"
-    path.write_text("not toml [")
-    assert load_prefs(path) == UiPrefs()
+USER_FILE = """\
+# my Sova settings: keep this comment
+[ui]
+hold_key = "F9"   # the pedal sends F9
+
+[app]
+persona = "default"
+language = "ru"   # I speak Russian
+
+# the machine has no GPU
+[scheduler]
+device = "cpu"
+"""
+
+
+def test_save_keeps_the_users_comments_and_key_order(tmp_path: Path) -> None:
+    user = tmp_path / "config.toml"
+    user.write_text(USER_FILE)
+    config = _save(user, {"app.language": "en", "audio.devices.input": "USB mic"})
+    assert config.app.language == "en" and config.audio.devices.input == "USB mic"
+    text = user.read_text()
+    # only the changed key moved: the comments and the order of tables and keys are the user's
+    edited = USER_FILE.replace('language = "ru"   # I speak Russian', 'language = "en"   # I speak Russian')
+    assert text.startswith(edited)
+    assert text.endswith('[audio.devices]\ninput = "USB mic"\n')
+    assert tomllib.loads(text)["ui"] == {"hold_key": "F9"}
+
+
+@pytest.mark.parametrize(
+    ("before", "changes", "after"),
+    [
+        ('[app]\nlanguage = "ru"\n', {"app.language": "auto"}, ""),  # back to the default: removed, table too
+        ('[app]\n# why: ...\nlanguage = "ru"\n', {"app.language": "auto"}, "[app]\n# why: ...\n"),  # its comment stays
+        ('[ui]\nhold_key = "F9"\n', {"ui.hold_key": "Space"}, ""),
+        ('[llm.primary]\nid = "x"\nthreads = 2\n', {}, '[llm.primary]\nid = "x"\nthreads = 2\n'),  # unchanged
+        ("", {"llm.lightweight.id": "other"}, '[llm.lightweight]\nid = "other"\n'),
+        ('app.language = "ru"\n', {"app.persona": "other"}, 'app.language = "ru"\napp.persona = "other"\n'),
+    ],
+)
+def test_save_edits_only_the_changed_keys(before: str, changes: dict[str, Value], after: str, tmp_path: Path) -> None:
+    user = tmp_path / "config.toml"
+    user.write_text(before)
+    current = current_values(load_config(DEFAULT_CONFIG, user))
+    choices = Choices(llms=("x", "other"), personas=("default", "other"))
+    save_settings({**current, **changes}, current, choices, user_file=user, default_file=DEFAULT_CONFIG)
+    assert user.read_text() == after
+
+
+def test_save_refuses_a_value_where_a_table_is_needed_and_unknown_fields(tmp_path: Path) -> None:
+    user = tmp_path / "config.toml"
+    user.write_text('[app]\nlanguage = "ru"\n')
+    current = current_values(load_config(DEFAULT_CONFIG, user))
+    with pytest.raises(ValueError, match="not settings of the dialog"):
+        save_settings({"scheduler.device": "cpu"}, current, Choices(), user_file=user, default_file=DEFAULT_CONFIG)
+    doc: dict[str, Any] = {"audio": "loud"}
+    with pytest.raises(ValueError, match="audio"):
+        set_key(doc, ["audio", "devices", "input"], "x")
+
+
+def test_save_reports_a_syntax_error_with_its_line(tmp_path: Path) -> None:
+    user = tmp_path / "config.toml"
+    current = current_values(load_config(DEFAULT_CONFIG))
+    user.write_text("[app\n")
+    changed = {**current, "app.language": "ru"}
+    with pytest.raises(ConfigError) as err:
+        save_settings(changed, current, Choices(), user_file=user, default_file=DEFAULT_CONFIG)
+    assert str(user) in err.value.problems[0] and "line 1" in err.value.problems[0]
+    assert user.read_text() == "[app\n"
 
 
 def test_emit_refcount_guard_keeps_true_alive() -> None:

@@ -11,12 +11,14 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from pytestqt.qtbot import QtBot
 from qasync import QEventLoop
 
+from app.paths import ICON_FILE, RESOURCES_DIR
 from engine.assistant import Assistant
-from engine.pipeline.events import TurnResult
+from engine.errors import ErrorCode
+from engine.events import TurnFailed, TurnResult
 from engine.registry.registry import Registry
 from tests.ui.conftest import TURN_TIMEOUT_MS, Sinks, dispose, make_app, ui_config, wav_source
 from ui.actions import AppActions
-from ui.app import ICON_FILE, SovaApp
+from ui.app import SovaApp
 from ui.bridge import microphone_source
 from ui.tray import SovaTray
 
@@ -25,7 +27,7 @@ pytestmark = [pytest.mark.models]
 
 def test_quick_query_answers_in_its_popup(qtbot: QtBot, sova: SovaApp, sinks: Sinks) -> None:
     finished: list[TurnResult] = []
-    sova.bridge.turn_finished.connect(finished.append)
+    sova.bridge.turn_finished.connect(lambda event: finished.append(event.result))
     sova.actions.quick_query.trigger()
     quick = sova.quick
     assert quick.isVisible()
@@ -48,7 +50,7 @@ def test_mute_action_silences_replies(qtbot: QtBot, sova: SovaApp, sinks: Sinks)
     sova.actions.mute.trigger()
     assert sova.bridge.muted and sova.actions.mute.isChecked()
     finished: list[TurnResult] = []
-    sova.bridge.turn_finished.connect(finished.append)
+    sova.bridge.turn_finished.connect(lambda event: finished.append(event.result))
     sova.bridge.ask_text("Say hello.")
     qtbot.waitUntil(lambda: bool(finished), timeout=TURN_TIMEOUT_MS)
     assert sinks.made[-1][0] is False
@@ -98,13 +100,13 @@ def test_tray_menu_where_a_tray_exists(qtbot: QtBot, monkeypatch: pytest.MonkeyP
 
 def test_turn_failure_becomes_a_message_with_the_fix(qtbot: QtBot, sova: SovaApp) -> None:
     sova.bridge._source_factory = wav_source("silence_2s")
-    failed: list[tuple[int, str, str, str]] = []
-    sova.bridge.turn_failed.connect(lambda *args: failed.append(args))
+    failed: list[TurnFailed] = []
+    sova.bridge.turn_failed.connect(failed.append)
     sova.bridge.begin_recording()
     sova.bridge.end_recording()
     qtbot.waitUntil(lambda: bool(failed) and sova.window.state.state == "idle", timeout=TURN_TIMEOUT_MS)
-    turn_id, code, message, hint = failed[0]
-    assert code == "no_speech"
+    turn_id, code, message, hint = failed[0].turn_id, failed[0].code, failed[0].message, failed[0].hint
+    assert code is ErrorCode.NO_SPEECH
     error = sova.window.chat.bubbles()[-1]
     assert error.role == "error" and error.text() == message
     assert hint and hint in error.meta_text()
@@ -135,7 +137,7 @@ def test_start_failure_shows_the_error_then_quits(
     qtbot: QtBot, qapp: QApplication, running_loop: QEventLoop, registry: Registry, tmp_path: Path
 ) -> None:
     config = ui_config(tmp_path, audio={"stt": {"model": "no-such-stt", "fast_model": "no-such-stt-either"}})
-    sova = make_app(qapp, tmp_path, config, assistant_factory=lambda c: Assistant(c, registry, tmp_path))
+    sova = make_app(qapp, tmp_path, config, assistant_factory=lambda c: Assistant(c, registry, tmp_path, RESOURCES_DIR))
     task = running_loop.create_task(sova.start_engine())
     try:
         qtbot.waitUntil(lambda: sova.failure_box is not None and sova.failure_box.isVisible(), timeout=60_000)

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
+import logging
+import tomllib
 from pathlib import Path
 
 import pytest
 
 from app.cli import main
 from app.paths import DEFAULT_CONFIG
-from engine.config import check_config_file, load_config
+from app.wiring import load_app_config, migrate_ui_toml
+from engine.config import UiSection, check_config_file, field_info, load_config
 from engine.errors import ConfigError
 
 
@@ -89,3 +92,99 @@ def test_cli_config_check_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert main(["config", "check", str(bad)]) == 3
     err = capsys.readouterr().err
     assert "audio.tts.speed" in err and "audio.tts.voice: unknown key" in err and str(bad) in err
+
+
+def test_ui_table_defaults_and_bounds(tmp_path: Path) -> None:
+    config = load_config(DEFAULT_CONFIG)
+    assert (config.ui.hold_key, config.ui.global_hotkey, config.ui.speak_quick_answers) == ("Space", "", True)
+    assert config.ui == UiSection()  # the repo file and the schema agree
+    user = write(tmp_path, '[ui]\nhold_key = ""\nspeak_quick_answers = "maybe"\nbogus = 1\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(DEFAULT_CONFIG, user)
+    assert set(err.value.keys) == {"ui.hold_key", "ui.speak_quick_answers", "ui.bogus"}
+
+
+def test_problem_keys_are_parallel_to_the_problems(tmp_path: Path) -> None:
+    user = write(tmp_path, '[app]\nlanguage = "de"\n[llm.primary]\nid = ""\n[nonsense]\na = 1\n')
+    with pytest.raises(ConfigError) as err:
+        load_config(DEFAULT_CONFIG, user)
+    exc = err.value
+    assert len(exc.keys) == len(exc.problems) == 3
+    for key, problem in zip(exc.keys, exc.problems, strict=True):
+        assert f": {key}: " in problem
+    assert set(exc.keys) == {"app.language", "llm.primary.id", "nonsense"}
+    assert ConfigError(["a", "b"]).keys == ("", "")  # the old positional use still works
+
+
+def test_field_info_walks_the_schema() -> None:
+    assert field_info("audio.tts.en").description == "English voice manifest id"
+    assert field_info("llm.primary.id").is_required()
+    assert field_info("llm.micro.id").is_required()  # through an optional section
+    assert field_info("ui.speak_quick_answers").default is True
+    for bad in ("audio.tts.voice", "nonsense", "app.language.x"):
+        with pytest.raises(KeyError, match=bad):
+            field_info(bad)
+
+
+# -- the one-time ui.toml migration -------------------------------------------------------------------
+
+USER_CONFIG = """\
+# mine
+[app]
+language = "ru"   # Russian, please
+
+[ui]
+hold_key = "F8"   # kept: config.toml wins
+"""
+
+
+def test_ui_toml_is_migrated_once_keeping_the_users_file(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    user = write(tmp_path, USER_CONFIG, "config.toml")
+    legacy = write(
+        tmp_path,
+        '[ui]\nhold_key = "F9"\nglobal_hotkey = 3\nspeak_quick_answers = false\nold_thing = "x"\n',
+        "ui.toml",
+    )
+    with caplog.at_level(logging.WARNING, logger="app.wiring"):
+        assert migrate_ui_toml(user)
+    warnings = "\n".join(r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+    assert "ui.global_hotkey = 3" in warnings and "ui.old_thing: unknown key" in warnings
+    assert not legacy.exists() and (tmp_path / "ui.toml.migrated").exists()
+    assert user.read_text() == USER_CONFIG + "speak_quick_answers = false\n"
+    config = load_app_config(user)
+    assert (config.ui.hold_key, config.ui.global_hotkey, config.ui.speak_quick_answers) == ("F8", "", False)
+    assert not migrate_ui_toml(user)  # once: the renamed file is not read again
+    assert user.read_text() == USER_CONFIG + "speak_quick_answers = false\n"
+
+
+def test_ui_toml_without_a_user_config(tmp_path: Path) -> None:
+    user = tmp_path / "config.toml"
+    write(tmp_path, '[ui]\nhold_key = "F9"\nglobal_hotkey = ""\nspeak_quick_answers = true\n', "ui.toml")
+    assert load_app_config(user).ui.hold_key == "F9"
+    assert tomllib.loads(user.read_text()) == {"ui": {"hold_key": "F9"}}  # defaults are not copied
+
+
+def test_ui_toml_of_defaults_only_leaves_no_user_config(tmp_path: Path) -> None:
+    write(tmp_path, '[ui]\nhold_key = "Space"\n', "ui.toml")
+    assert migrate_ui_toml(tmp_path / "config.toml")
+    assert not (tmp_path / "config.toml").exists() and (tmp_path / "ui.toml.migrated").exists()
+
+
+def test_unreadable_ui_toml_is_set_aside(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    user = write(tmp_path, USER_CONFIG, "config.toml")
+    write(tmp_path, "not toml [", "ui.toml")
+    with caplog.at_level(logging.WARNING, logger="app.wiring"):
+        assert migrate_ui_toml(user)
+    assert "unreadable" in caplog.text
+    assert user.read_text() == USER_CONFIG and (tmp_path / "ui.toml.migrated").exists()
+
+
+def test_a_broken_user_config_keeps_ui_toml_for_later(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    user = write(tmp_path, "[app\n", "config.toml")
+    legacy = write(tmp_path, '[ui]\nhold_key = "F9"\n', "ui.toml")
+    with caplog.at_level(logging.WARNING, logger="app.wiring"):
+        assert migrate_ui_toml(user)
+    assert "next start" in caplog.text
+    assert legacy.exists() and user.read_text() == "[app\n"
+    with pytest.raises(ConfigError, match="line 1"):
+        load_app_config(user)

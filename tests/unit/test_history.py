@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from engine.memory.history import HistoryError, HistoryStore
+from engine.errors import HistoryError
+from engine.memory.history import HistoryStore
 from engine.stages.base import ChatMessage
 
 

@@ -19,8 +19,8 @@ LIMITS = PolicyLimits(
     shared_gpu_layers=16,
 )
 BOTH = frozenset({"primary", "lightweight"})
-ALL = frozenset({"primary", "lightweight", "secondary", "micro"})
-MOE_COST = {"optional_moe": 700}
+ALL = frozenset({"primary", "lightweight", "micro"})
+MOE_COST = 700
 
 
 def state(**kw: object) -> DeviceState:
@@ -57,23 +57,21 @@ def state(**kw: object) -> DeviceState:
             state(loaded=frozenset({"lightweight"})),
             Decision("lightweight", 3072, 0, "low", True, P.NO_PRIMARY),
         ),
-        # seed 3.1 rule 3 and 4
-        ("ab_compare", state(loaded=ALL), Decision("secondary", 4096, 0, "low", False, P.AB_COMPARE)),
-        ("ab_compare", state(), Decision("primary", 4096, 0, "low", False, P.NO_SECONDARY)),
+        # seed 3.1 rule 4: micro checks (the tools' routing step)
         ("micro_classify", state(loaded=ALL), Decision("micro", 1024, 0, "low", False, P.MICRO)),
         ("micro_classify", state(stt_busy=True, loaded=ALL), Decision("micro", 1024, 0, "low", False, P.MICRO)),
         ("micro_classify", state(), Decision("lightweight", 1024, 0, "low", False, P.NO_MICRO)),
         # seed 19: the MoE for judge / plan / long context, with the table's reasoning modes
-        ("judge", state(load_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
-        ("plan", state(load_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
+        ("judge", state(moe_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
+        ("plan", state(moe_cost_mb=MOE_COST), Decision("optional_moe", 16384, 0, "high", False, P.MOE)),
         (
             "plan",
-            state(load_cost_mb=MOE_COST, latency_critical=True),
+            state(moe_cost_mb=MOE_COST, latency_critical=True),
             Decision("optional_moe", 16384, 0, "medium", False, P.MOE),
         ),
         (
             "long_context",
-            state(load_cost_mb=MOE_COST, on_gpu=True),
+            state(moe_cost_mb=MOE_COST, on_gpu=True),
             Decision("optional_moe", 16384, -1, "medium", False, P.MOE),
         ),
         # already loaded: no budget needed, and STT busy only limits its GPU layers
@@ -85,17 +83,17 @@ def state(**kw: object) -> DeviceState:
         # the MoE cannot be used: the primary stands in, downshifted, and the reason says why
         (
             "judge",
-            state(load_cost_mb=MOE_COST, free_budget_mb=699),
+            state(moe_cost_mb=MOE_COST, free_budget_mb=699),
             Decision("primary", 4096, 0, "medium", True, f"{P.MOE_BUDGET}: the primary model stands in"),
         ),
         (
             "judge",
-            state(load_cost_mb=MOE_COST, free_budget_mb=700),
+            state(moe_cost_mb=MOE_COST, free_budget_mb=700),
             Decision("optional_moe", 16384, 0, "high", False, P.MOE),
         ),
         (
             "plan",
-            state(load_cost_mb=MOE_COST, stt_busy=True),
+            state(moe_cost_mb=MOE_COST, stt_busy=True),
             Decision("primary", 4096, 0, "medium", True, f"{P.MOE_STT_BUSY}: the primary model stands in"),
         ),
         (
@@ -105,7 +103,7 @@ def state(**kw: object) -> DeviceState:
         ),
         (
             "judge",
-            state(load_cost_mb=MOE_COST, moe_blocked="the MoE is off"),
+            state(moe_cost_mb=MOE_COST, moe_blocked="the MoE is off"),
             Decision("primary", 4096, 0, "medium", True, "the MoE is off: the primary model stands in"),
         ),
         # seed 3.2: long context on the primary gets 8192 when latency allows, 4096 otherwise
@@ -134,7 +132,7 @@ def test_decide(kind: P.RequestKind, st: DeviceState, expected: Decision) -> Non
 @pytest.mark.parametrize("stt_busy", [False, True])
 @pytest.mark.parametrize("on_gpu", [False, True])
 def test_every_decision_is_runnable(kind: P.RequestKind, stt_busy: bool, on_gpu: bool) -> None:
-    d = decide(kind, DeviceState(stt_busy=stt_busy, on_gpu=on_gpu, load_cost_mb=MOE_COST), LIMITS)
+    d = decide(kind, DeviceState(stt_busy=stt_busy, on_gpu=on_gpu, moe_cost_mb=MOE_COST), LIMITS)
     assert d.reason
     assert d.context_length > 0
     assert (d.n_gpu_layers == 0) == (not on_gpu)

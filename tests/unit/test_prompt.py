@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from app.paths import RESOURCES_DIR
 from engine.errors import ConfigError
 from engine.pipeline.prompt import (
-    DEFAULT_TEMPLATE,
-    RESOURCES_DIR,
     PromptBuilder,
     Prompts,
     describe_emotion,
@@ -21,6 +20,7 @@ from engine.pipeline.prompt import (
 from engine.stages.base import ChatMessage, EmotionResult
 
 PERSONA = RESOURCES_DIR / "personas" / "default" / "en.md"
+DEFAULT_TEMPLATE = RESOURCES_DIR / "prompts" / "chat.en.md"
 SAD = EmotionResult("sad", valence=-0.7, arousal=-0.4, confidence=0.8, source="text")
 ANGRY = EmotionResult("angry", valence=-0.8, arousal=0.9, confidence=0.6, source="text+voice")
 HISTORY = (ChatMessage("user", "Hi there"), ChatMessage("assistant", "Hello! How are you?"))
@@ -28,7 +28,7 @@ HISTORY = (ChatMessage("user", "Hi there"), ChatMessage("assistant", "Hello! How
 
 @pytest.fixture(scope="module")
 def builder() -> PromptBuilder:
-    return PromptBuilder.from_resources("default")
+    return PromptBuilder.from_resources("default", RESOURCES_DIR)
 
 
 @pytest.fixture
@@ -50,7 +50,7 @@ def test_system_message_holds_persona_and_rules(builder: PromptBuilder) -> None:
 
 
 def test_each_reply_language_has_a_prompt_written_in_it() -> None:
-    prompts = Prompts.from_resources("default")
+    prompts = Prompts.from_resources("default", RESOURCES_DIR)
     ru = prompts.build((), "Привет", language="ru").messages[0].content
     assert "Сова" in ru and "Всегда отвечай по-русски." in ru and "квадратных скобках" in ru
     assert not re.search("[a-z]", ru.lower())
@@ -78,7 +78,7 @@ def test_system_prefix_is_identical_across_turns(builder: PromptBuilder, turn: d
 
 
 def test_per_turn_context_goes_into_the_last_user_message() -> None:
-    prompt = Prompts.from_resources("default").build(
+    prompt = Prompts.from_resources("default", RESOURCES_DIR).build(
         HISTORY,
         "Мне грустно сегодня.",
         memory_summary="Пользователя зовут Анна.",

@@ -1,4 +1,8 @@
-"""Residency + idle watchdog, the MoE's SLA rule, shutdown phases, metrics, and Scheduler.run's timeout."""
+"""Residency + the idle watchdog, the MoE's SLA rule, shutdown phases and the saved session, metrics,
+and the scheduler on the bus: Scheduler.run's revoke and fence, downshift, on-demand load and idle unload.
+
+Every wait has a deadline; assertions are about order, not speed.
+"""
 
 from __future__ import annotations
 
@@ -6,19 +10,40 @@ import asyncio
 import threading
 import time
 import urllib.request
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from types import SimpleNamespace
+from typing import Any, cast
 
 import pytest
 
+from engine.bus import EventBus
+from engine.cancel import CancelToken
+from engine.config import LLMRoleSection
+from engine.errors import TaskTimeout
+from engine.events import DownshiftChanged, Event, LeaseRevoked, ModelLoaded, ModelUnloaded
+from engine.memory.session_state import CutOffTurn, PendingTask, SessionState, emotion_from_json, resume_note
 from engine.metrics import Metrics
-from engine.scheduler.device import Budget, TaskTimeout
-from engine.scheduler.events import LeaseRevoked, SchedulerEvent
+from engine.scheduler import policy
+from engine.scheduler.budget import Budget
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import p95, sla_broken
 from engine.scheduler.scheduler import Scheduler
-from engine.scheduler.shutdown import Phase, resume_note, run_phases, snapshot
+from engine.scheduler.shutdown import Phase, run_phases
 from engine.scheduler.watchdog import IdleWatchdog, ResidentModels
+from engine.stages.base import EmotionResult
+from engine.stages.llm.loaded import LoadedLLM
 from tests.conftest import make_config
+
+DEADLINE_S = 10.0  # generous: a busy 2-core machine must not fail these, a hang must
+
+
+async def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
+    """Return once `predicate()` holds; fail the test (never hang) if it does not within `timeout_s`."""
+    end = time.monotonic() + timeout_s
+    while not predicate():
+        if time.monotonic() > end:
+            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
+        await asyncio.sleep(0.005)
 
 
 class Clock:
@@ -52,6 +77,21 @@ def test_idle_models_are_unloaded_and_free_their_budget() -> None:
     assert not residents.unload("moe")
 
 
+def test_next_idle_in_says_when_the_watchdog_must_look_again() -> None:
+    clock = Clock()
+    residents = ResidentModels(Budget(2000, "ram"), clock)
+    assert residents.next_idle_in() is None
+    residents.add("primary", 900)  # eager: never idle
+    assert residents.next_idle_in() is None
+    residents.add("moe", 100, idle_unload_s=300)
+    clock.now = 100
+    assert residents.next_idle_in() == 200
+    with residents.using("moe"):
+        assert residents.next_idle_in() == 300  # in use: no sooner than its limit after release
+    clock.now = 700
+    assert residents.next_idle_in() == 0.0
+
+
 def test_watchdog_tick_unloads_through_its_callback() -> None:
     clock = Clock()
     residents = ResidentModels(Budget(2000, "ram"), clock)
@@ -60,7 +100,7 @@ def test_watchdog_tick_unloads_through_its_callback() -> None:
     async def unload(model_id: str) -> bool:
         return residents.unload(model_id)
 
-    dog = IdleWatchdog(residents, unload, interval_s=0.01)
+    dog = IdleWatchdog(residents, unload)
     assert asyncio.run(dog.tick()) == []
     clock.now = 2
     assert asyncio.run(dog.tick()) == ["moe"]
@@ -126,37 +166,44 @@ def test_shutdown_phases_run_in_order_with_their_time_limits() -> None:
     assert "disk full" in outcomes[2].error
 
 
+SAD = EmotionResult("sad", -0.6, -0.4, 0.8, "text")
+
+
 @pytest.mark.parametrize(
     ("saved", "contains", "absent"),
     [
         (None, [], ["user"]),
-        ({"emotion": None, "incomplete_chains": []}, [], ["user"]),
+        (SessionState(0.0), [], ["user"]),
+        (SessionState(0.0, emotion=SAD), ["seemed sad", "negative mood, low energy"], ["cut off"]),
         (
-            snapshot({"label": "sad", "valence": -0.6, "arousal": -0.4, "confidence": 0.8, "source": "text"}, [], 0),
-            ["seemed sad", "negative mood, low energy"],
-            ["cut off"],
-        ),
-        (
-            snapshot(
-                None,
-                [
-                    {"kind": "turn", "user_text": "How do owls see at night?"},
-                    {"kind": "moe", "trigger": "Plan.Generate"},
-                ],
-                0,
+            SessionState(
+                0.0, cut_off=(CutOffTurn("How do owls see at night?", "Owls"),),
+                pending=(PendingTask("Plan.Generate", "water the plants"),),
             ),
             ['"How do owls see at night?"'],
-            ["seemed"],
+            ["seemed", "plants"],
         ),
     ],
 )
-def test_resume_note(saved: dict[str, Any] | None, contains: list[str], absent: list[str]) -> None:
+def test_resume_note(saved: SessionState | None, contains: list[str], absent: list[str]) -> None:
     note = resume_note(saved)
     for text in contains:
         assert text in note
     for text in absent:
         assert text not in note
     assert bool(note) == bool(contains)
+
+
+def test_session_state_round_trips_and_tolerates_damage() -> None:
+    state = SessionState(12.5, SAD, (CutOffTurn("hi", "hel"),), (PendingTask("Eval.NeedJudge", "2+2?"),))
+    assert SessionState.from_json(state.to_json()) == state
+    assert state.to_json()["incomplete_chains"][0] == {"kind": "turn", "user_text": "hi", "partial_reply": "hel"}
+    assert SessionState.from_json(None) is None and SessionState.from_json("junk") is None
+    damaged = {"at": "x", "emotion": {"label": "sad"}, "incomplete_chains": [3, {"kind": "turn", "user_text": " "}]}
+    assert SessionState.from_json(damaged) == SessionState(0.0)
+    assert emotion_from_json({"label": "sad", "valence": -0.6, "arousal": -0.4, "confidence": 0.8}) == (
+        EmotionResult("sad", -0.6, -0.4, 0.8, "")
+    )
 
 
 def test_metrics_use_a_dedicated_registry_and_the_seed_names() -> None:
@@ -191,67 +238,141 @@ def test_metrics_http_binds_to_localhost_only() -> None:
         m.stop_http()
 
 
-def _scheduler(**scheduler: Any) -> tuple[Scheduler, Lanes]:
-    lanes = Lanes()
-    config = make_config({"scheduler": scheduler})
-    return Scheduler(config, lanes, device="cpu"), lanes
+@pytest.fixture()
+def make_scheduler() -> Iterator[Callable[..., tuple[Scheduler, list[Event]]]]:
+    """A scheduler on a fresh bus whose every event is recorded; lanes and device closed after the test."""
+    made: list[tuple[Scheduler, Lanes]] = []
+
+    def make(**scheduler: Any) -> tuple[Scheduler, list[Event]]:
+        lanes, bus, events = Lanes(), EventBus(), []
+        bus.subscribe(events.append)
+        made.append((Scheduler(make_config({"scheduler": scheduler}), lanes, bus, device="cpu"), lanes))
+        return made[-1][0], events
+
+    yield make
+    for sched, lanes in made:
+        sched.device.close()
+        lanes.shutdown(wait=False)
 
 
-def test_scheduler_run_times_out_and_frees_the_lease() -> None:
-    sched, lanes = _scheduler(task_timeout_s=0.3)
-    events: list[SchedulerEvent] = []
-    sched.add_listener(events.append)
-    release = threading.Event()
+def run(sched: Scheduler, main: Callable[[], Awaitable[None]]) -> None:
+    async def bound() -> None:
+        sched.bus.bind(asyncio.get_running_loop())
+        await asyncio.wait_for(main(), DEADLINE_S * 3)
+
+    asyncio.run(bound())
+
+
+def test_run_past_its_limit_raises_at_once_and_fences_the_device_until_fn_returns(
+    make_scheduler: Callable[..., tuple[Scheduler, list[Event]]],
+) -> None:
+    sched, events = make_scheduler(task_timeout_s=0.3)
+    hang = threading.Event()  # the hung task ignores its cancel token
 
     async def main() -> None:
-        with pytest.raises(TaskTimeout, match="stt ran longer than"):
-            await sched.run("stt", "stt", release.wait, 30)
-        assert sched.device.holder is None
-        # the device is usable at once by another lane, though the stt lane's thread still hangs
-        assert await sched.run("llm", "llm", lambda: 42) == 42
-        release.set()
+        cancel = CancelToken()
+        with pytest.raises(TaskTimeout, match=r"stt ran longer than its 0\.3 s time limit"):
+            await sched.run("stt", "stt", hang.wait, DEADLINE_S, cancel=cancel)
+        assert cancel.is_set(), "the holder was told to stop"
+        assert [type(e) for e in events] == [LeaseRevoked] and cast(LeaseRevoked, events[0]).holder == "stt"
+        assert sched.device.fenced_by == "stt"
+        after = asyncio.ensure_future(sched.run("llm", "llm", lambda: 42))
+        await wait_until(lambda: sched.device.queue_depth == 1, "the llm to queue behind the fence")
+        assert not after.done()
+        hang.set()  # the hung call returns: the fence goes, the llm runs
+        assert await after == 42
 
     try:
-        asyncio.run(main())
+        run(sched, main)
     finally:
-        release.set()
-        lanes.shutdown()
-    assert [type(e) for e in events] == [LeaseRevoked] and events[0].holder == "stt"  # type: ignore[union-attr]
+        hang.set()
+    holders = [(r.holder, r.revoked) for r in sched.device.records()]
+    assert holders == [("stt", True), ("llm", False)]
     assert "sova_scheduler_lease_timeouts_total 1.0" in sched.metrics.exposition()
 
 
-def test_scheduler_snapshot_metrics() -> None:
-    sched, lanes = _scheduler(ram_budget_mb=4000)
-    try:
-        sched.residents.add("qwen", 700)
-        text = sched.metrics.exposition()
-        assert 'sova_scheduler_model_loaded{model="qwen"} 1.0' in text
-        assert 'sova_scheduler_budget_used_mb{kind="ram"} 700.0' in text
-        assert 'sova_scheduler_budget_total_mb{kind="ram"} 4000.0' in text
-        assert "sova_scheduler_leases_held 0.0" in text
-        snap = sched.snapshot()
-        assert (snap.device, snap.loaded, snap.downshifted) == ("cpu", ("qwen",), False)
-    finally:
-        lanes.shutdown()
+def test_a_cooperative_task_stops_when_revoked_and_frees_the_device(
+    make_scheduler: Callable[..., tuple[Scheduler, list[Event]]],
+) -> None:
+    sched, events = make_scheduler(task_timeout_s=0.3)
+
+    async def main() -> None:
+        cancel = CancelToken()
+        with pytest.raises(TaskTimeout):
+            await sched.run("llm", "llm", cancel.wait, DEADLINE_S, cancel=cancel)  # returns when told to stop
+        assert await sched.run("stt", "stt", lambda: "heard") == "heard"
+
+    run(sched, main)
+    assert [type(e) for e in events] == [LeaseRevoked]
 
 
-def test_scheduler_stt_busy_follows_the_stt_lane() -> None:
-    sched, lanes = _scheduler()
+def test_downshift_changes_are_published_once_each(
+    make_scheduler: Callable[..., tuple[Scheduler, list[Event]]],
+) -> None:
+    sched, events = make_scheduler()
+    settings = LLMRoleSection(id="x")
+    primary = LoadedLLM(cast(Any, SimpleNamespace(model_id="big")), "primary", settings)
+    light = LoadedLLM(cast(Any, SimpleNamespace(model_id="small")), "lightweight", settings)
+    stt = sched.device.acquire("stt")  # a transcription holds the device
+    assert sched.choose_dialog(primary, light)[0] is light
+    assert sched.choose_dialog(primary, light)[0] is light
+    sched.device.release(stt)
+    llm, decision = sched.choose_dialog(primary, light)
+    assert llm is primary and not decision.downshifted
+    assert events == [
+        DownshiftChanged(True, policy.STT_BUSY, "lightweight", "small"),
+        DownshiftChanged(False, "", "primary", "big"),
+    ]
+    assert sched.snapshot().downshifted is False
+
+
+def test_an_on_demand_model_is_loaded_in_budget_and_unloaded_when_idle(
+    make_scheduler: Callable[..., tuple[Scheduler, list[Event]]],
+) -> None:
+    sched, events = make_scheduler(ram_budget_mb=1000)
+    unloaded = threading.Event()
+    manifest = SimpleNamespace(id="moe", ram_mb=600, vram_mb=None, effective_load="on_demand",
+                               idle_unload_seconds=0.2)
+    provider = cast(Any, SimpleNamespace(manifest=manifest, load=lambda **_: "model", unload=unloaded.set))
+
+    async def main() -> None:
+        await sched.start()
+        assert await sched.load(provider, {}) == "model"
+        assert sched.budget.used_mb == 600
+        await wait_until(lambda: not sched.residents.ids(), "the idle unload")  # the watchdog's own timer
+        await sched.close()
+
+    run(sched, main)
+    assert unloaded.is_set() and sched.budget.used_mb == 0
+    assert events == [ModelLoaded("moe", 600), ModelUnloaded("moe", "idle")]
+    assert [r.holder for r in sched.device.records()] == ["load"]
+
+
+def test_stt_busy_follows_the_stt_lane(make_scheduler: Callable[..., tuple[Scheduler, list[Event]]]) -> None:
+    sched, _ = make_scheduler()
     gate = threading.Event()
 
     async def main() -> None:
         assert not sched.stt_busy()
-        task = asyncio.ensure_future(sched.run("stt", "stt", gate.wait, 10))
-        t0 = time.monotonic()
-        while not sched.stt_busy() and time.monotonic() - t0 < 5:  # noqa: ASYNC110 -- a worker's state
-            await asyncio.sleep(0.01)
-        assert sched.stt_busy()
+        task = asyncio.ensure_future(sched.run("stt", "stt", gate.wait, DEADLINE_S))
+        await wait_until(sched.stt_busy, "the stt lane to be busy")
         gate.set()
         await task
         assert not sched.stt_busy()
 
     try:
-        asyncio.run(main())
+        run(sched, main)
     finally:
         gate.set()
-        lanes.shutdown()
+
+
+def test_scheduler_snapshot_metrics(make_scheduler: Callable[..., tuple[Scheduler, list[Event]]]) -> None:
+    sched, _ = make_scheduler(ram_budget_mb=4000)
+    sched.residents.add("qwen", 700)
+    text = sched.metrics.exposition()
+    assert 'sova_scheduler_model_loaded{model="qwen"} 1.0' in text
+    assert 'sova_scheduler_budget_used_mb{kind="ram"} 700.0' in text
+    assert 'sova_scheduler_budget_total_mb{kind="ram"} 4000.0' in text
+    assert "sova_scheduler_leases_held 0.0" in text
+    snap = sched.snapshot()
+    assert (snap.device, snap.loaded, snap.downshifted) == ("cpu", ("qwen",), False)

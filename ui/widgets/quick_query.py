@@ -6,7 +6,8 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import QCheckBox, QFrame, QHBoxLayout, QLabel, QLineEdit, QToolButton, QVBoxLayout, QWidget
 
-from engine.pipeline.events import TurnResult
+from engine.errors import SovaError
+from engine.events import ReplyDelta, TurnFailed, TurnFinished, TurnStarted
 from ui.bridge import EngineBridge, connect_queued
 from ui.widgets.sizing import bring_to_front, no_constraint
 
@@ -85,25 +86,23 @@ class QuickQuery(QFrame):
 
     # -- events ------------------------------------------------------------------------------------
 
-    def _on_turn_started(self, turn_id: int, _source: str, origin: str) -> None:
-        if origin == ORIGIN:
-            self.turn_id = turn_id
+    def _on_turn_started(self, event: TurnStarted) -> None:
+        if self.bridge.origin_of(event.turn_id) == ORIGIN:
+            self.turn_id = event.turn_id
             self.answer.setText("")
 
-    def _on_delta(self, turn_id: int, text: str) -> None:
-        if turn_id == self.turn_id:
-            self._show(self.answer.text() + text)
+    def _on_delta(self, event: ReplyDelta) -> None:
+        if event.turn_id == self.turn_id:
+            self._show(self.answer.text() + event.text)
 
-    def _on_failed(self, turn_id: int, code: str, message: str, hint: str) -> None:
-        if turn_id != self.turn_id:
+    def _on_failed(self, event: TurnFailed) -> None:
+        if event.turn_id != self.turn_id:
             return
         self.done = True
-        if code == "cancelled":
-            self._show(self.answer.text() + " " + self.tr("(interrupted)"))
-        else:
-            self._show(message + (f"\n{hint}" if hint else ""))
+        self._show(event.message + (f"\n{event.hint}" if event.hint else ""))
 
-    def _on_finished(self, result: TurnResult) -> None:
+    def _on_finished(self, event: TurnFinished) -> None:
+        result = event.result
         if result.turn_id == self.turn_id:
             self.done = True
             if result.interrupted:
@@ -111,10 +110,10 @@ class QuickQuery(QFrame):
             elif not self.answer.text().strip():
                 self._show(result.reply_text)
 
-    def _on_error(self, _code: str, message: str, hint: str) -> None:
+    def _on_error(self, error: SovaError) -> None:
         if self.isVisible() and self.turn_id is None and not self.done:
             self.done = True
-            self._show(message + (f"\n{hint}" if hint else ""))
+            self._show(error.message + (f"\n{error.hint}" if error.hint else ""))
 
     def _show(self, text: str) -> None:
         self.answer.setText(text)

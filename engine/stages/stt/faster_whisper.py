@@ -16,7 +16,7 @@ import numpy as np
 
 from engine.audio.resample import to_whisper_input
 from engine.audio.types import Audio
-from engine.errors import AudioInputError, ModelUnavailableError, SovaError, StageError
+from engine.errors import AudioInputError, ErrorCode, ModelUnavailableError, SovaError, StageError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpokenLanguage, Transcript
 from engine.stages.stt.cache import TranscriptCache
@@ -92,7 +92,7 @@ class WhisperRecognizer:
         if self.max_audio_seconds is not None and audio.duration_s > self.max_audio_seconds:
             raise AudioInputError(
                 f"the recording is {audio.duration_s:.1f} s long; the limit is {self.max_audio_seconds:g} s",
-                code="audio_too_long",
+                code=ErrorCode.AUDIO_TOO_LONG,
                 hint="speak in shorter turns, or raise `[audio.stt] max_audio_seconds` in your config.toml",
             )
         pcm = to_whisper_input(audio)

@@ -13,6 +13,7 @@ The rules follow Silero's own `get_speech_timestamps` (and Home Assistant's Voic
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -94,8 +95,25 @@ class VoiceSegmenter:
         """Frames processed since creation or `reset`."""
         return self._frame
 
+    @property
+    def next_start_s(self) -> float:
+        """No segment still to come starts before this time (the open stretch's start, else the next frame)."""
+        return self._time(self._start if self._start is not None else self._frame)
+
     def _time(self, frame: int) -> float:
         return self.offset_s + frame * self.frame_s
+
+    def _open_end(self) -> int | None:
+        """The end frame `finish()` would give the open stretch now; None when it would drop it."""
+        if self._start is None:
+            return None
+        end = self._silence_start if self._silence_start is not None else self._frame
+        return end if self._confirmed or end - self._start >= self._min_speech else None
+
+    def open_segment(self) -> tuple[float, float] | None:
+        """The (start, end) `finish()` would close now, without closing it: what a pass ending here sees."""
+        end = self._open_end()
+        return None if end is None or self._start is None else (self._time(self._start), self._time(end))
 
     def _close(self, end_frame: int, events: list[SegmentEvent]) -> None:
         if self._confirmed:
@@ -130,12 +148,12 @@ class VoiceSegmenter:
     def finish(self) -> list[SegmentEvent]:
         """The audio ended: close speech still open (a long-enough trailing stretch counts)."""
         events: list[SegmentEvent] = []
+        end = self._open_end()
+        if end is not None and self._start is not None and not self._confirmed:
+            self._confirmed = True
+            events.append(SegmentEvent("start", self._time(self._start)))
         if self._start is not None:
-            end = self._silence_start if self._silence_start is not None else self._frame
-            if not self._confirmed and end - self._start >= self._min_speech:
-                self._confirmed = True
-                events.append(SegmentEvent("start", self._time(self._start)))
-            self._close(end, events)
+            self._close(end if end is not None else self._frame, events)
         return events
 
 
@@ -163,3 +181,73 @@ def find_segments(
     ends = [e.time_s for e in events if e.kind == "end"]
     total = duration_s if duration_s is not None else segmenter.frames_seen * frame_s
     return pad_and_merge(zip(starts, ends, strict=True), params.speech_pad_ms / 1000.0, total)
+
+
+class SegmentTracker:
+    """`find_segments` for a growing stream: feed probabilities as they come, ask for segments any time.
+
+    `segments(d)` after n frames equals `find_segments(first n probabilities, duration_s=d)`. Segments
+    no later frame can change (no longer clipped at the end, too far before any speech still to come
+    to merge with it) are set aside once, so each call costs the same however long the stream is.
+    """
+
+    def __init__(self, params: VadParams, frame_s: float) -> None:
+        self._segmenter = VoiceSegmenter(params, frame_s)
+        self._pad = params.speech_pad_ms / 1000.0
+        self._final: list[SpeechSegment] = []
+        self._closed: list[tuple[float, float]] = []  # ended segments, unpadded, not yet final
+        self._open_start: float | None = None
+
+    @property
+    def frame_s(self) -> float:
+        """Seconds per probability frame."""
+        return self._segmenter.frame_s
+
+    @property
+    def frames_seen(self) -> int:
+        """Frames processed so far."""
+        return self._segmenter.frames_seen
+
+    @property
+    def covered_s(self) -> float:
+        """Seconds of audio the frames so far cover."""
+        return self._segmenter.frames_seen * self._segmenter.frame_s
+
+    @property
+    def final_count(self) -> int:
+        """How many leading entries of `segments()` no later frame can change."""
+        return len(self._final)
+
+    def process(self, probs: Iterable[float], *, audio_end_s: float | None = None) -> None:
+        """Consume the next frames; `audio_end_s` when the last one is zero-padded past the audio's end."""
+        for event in self._segmenter.process(probs):
+            if event.kind == "start":
+                self._open_start = event.time_s
+            elif self._open_start is not None:
+                self._closed.append((self._open_start, event.time_s))
+                self._open_start = None
+        end = self.covered_s if audio_end_s is None else min(audio_end_s, self.covered_s)
+        self._set_aside(end)
+
+    def _set_aside(self, audio_end_s: float) -> None:
+        # a segment to come starts at or after next_start_s, so its padded start is at least `horizon`:
+        # a padded group ending before that never merges again, and one inside the audio is never clipped
+        horizon = max(0.0, self._segmenter.next_start_s - self._pad)
+        final = list(
+            itertools.takewhile(
+                lambda g: g.end_s < horizon and g.end_s <= audio_end_s,
+                pad_and_merge(self._closed, self._pad, math.inf),
+            )
+        )
+        if final:
+            self._final += final
+            self._closed = [c for c in self._closed if c[1] + self._pad > final[-1].end_s]
+
+    def segments(self, duration_s: float | None = None) -> list[SpeechSegment]:
+        """Padded, merged segments of the audio so far (`duration_s`, default the frames' span), as a pass would."""
+        tail = list(self._closed)
+        open_span = self._segmenter.open_segment()
+        if open_span is not None:
+            tail.append(open_span)
+        total = duration_s if duration_s is not None else self.covered_s
+        return self._final + pad_and_merge(tail, self._pad, total)

@@ -1,9 +1,11 @@
 """Developer tool: regenerate docs/screenshot.png from the real window in the middle of a conversation.
 
-    xvfb-run -a -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb .venv/bin/python -m ui.screenshot docs/screenshot.png
+    xvfb-run -a -s "-screen 0 1280x800x24" env QT_QPA_PLATFORM=xcb \
+        .venv/bin/python -m app.screenshot docs/screenshot.png
 
-Uses the installed default models, a throw-away data folder (your history is not touched), the
-recorded question tests/data/en_capital_france.wav as the microphone, and no speaker.
+Uses the installed default models, a throw-away data folder and user config (yours are not
+touched), the recorded question tests/data/en_capital_france.wav as the microphone, and no speaker.
+It lives in app/ because it wires the window itself, as `sova gui` does (ui/ never imports app/).
 """
 
 from __future__ import annotations
@@ -12,16 +14,17 @@ import asyncio
 import os
 import sys
 import tempfile
-import tomllib
 from pathlib import Path
 
 from PySide6.QtWidgets import QApplication
 from qasync import QEventLoop
 
+from app.commands.gui import default_assistant, gui_wiring
 from app.paths import DEFAULT_CONFIG, PROJECT_ROOT
 from engine.audio.sources import WavFileSource
 from engine.config import SovaConfig, validate_config
-from ui.app import SovaApp, default_assistant
+from engine.fileio import read_toml
+from ui.app import SovaApp
 from ui.audio import NullSink, SinkChoice
 from ui.qt_compat import guard_emit_refcount_leak
 
@@ -29,10 +32,8 @@ QUESTION_WAV = PROJECT_ROOT / "tests" / "data" / "en_capital_france.wav"
 
 
 def _config(data_dir: Path) -> SovaConfig:
-    with DEFAULT_CONFIG.open("rb") as fh:
-        defaults = tomllib.load(fh)
     overrides = {"app": {"ui_language": "en"}, "paths": {"data_dir": str(data_dir)}}
-    return validate_config([(DEFAULT_CONFIG, defaults), (data_dir / "screenshot.toml", overrides)])
+    return validate_config([(DEFAULT_CONFIG, read_toml(DEFAULT_CONFIG)), (data_dir / "screenshot.toml", overrides)])
 
 
 async def _shoot(sova: SovaApp, out: Path) -> None:
@@ -75,10 +76,9 @@ def main(argv: list[str]) -> int:
         sova = SovaApp(
             _config(folder),
             qapp,
+            gui_wiring(folder / "config.toml"),
             sink_factory=lambda config, speak: SinkChoice(NullSink()),
             source_factory=lambda config: WavFileSource(QUESTION_WAV),
-            user_file=folder / "config.toml",
-            prefs_path=folder / "ui.toml",
         )
         with loop:
             loop.run_until_complete(_shoot(sova, out))

@@ -1,0 +1,87 @@
+"""An `Assistant` over scripted stages, driven on its own loop, recording every event of its bus."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from app.paths import RESOURCES_DIR
+from engine.assistant import Assistant
+from engine.config import SovaConfig
+from engine.events import Event
+from engine.pipeline.stages import Stages
+from engine.registry.registry import Registry
+from engine.stages.llm.loaded import LoadedLLM
+from engine.stages.tts.router import VoiceRouter
+from tests.harness.fakes import DEADLINE_S, ScriptedLLM, ScriptedSTT, ScriptedVAD, ScriptedVoice
+
+T = TypeVar("T")
+
+
+def scripted_stages(config: SovaConfig, llm: ScriptedLLM, voice: ScriptedVoice, stt: ScriptedSTT) -> Stages:
+    """Stages made of the fakes (no emotion stage: it has its own tests)."""
+    loaded = LoadedLLM(llm, "primary", config.llm.primary)
+    return Stages(
+        vad=ScriptedVAD(),  # type: ignore[arg-type]
+        stt=stt,
+        llm=loaded,
+        lightweight=loaded,
+        tts=VoiceRouter({"en": voice}),
+        emotion=None,
+    )
+
+
+class Harness:
+    """A started assistant over fakes; `events` holds everything its bus carried, in order."""
+
+    def __init__(
+        self,
+        data_dir: Path,
+        config: SovaConfig,
+        *,
+        llm: ScriptedLLM,
+        voice: ScriptedVoice | None = None,
+        stt: ScriptedSTT | None = None,
+    ) -> None:
+        self.llm, self.voice, self.stt = llm, voice or ScriptedVoice(), stt or ScriptedSTT()
+        self.loop = asyncio.new_event_loop()
+        registry = Registry.from_dirs([], data_dir / "models", data_dir / "state")
+        stages = scripted_stages(config, self.llm, self.voice, self.stt)
+        self.assistant = Assistant(config, registry, data_dir, RESOURCES_DIR, stage_builder=lambda *_: stages)
+        self.events: list[Event] = []
+        self.assistant.bus.subscribe(self.events.append)
+        self.run(self.assistant.start())
+        self.events.clear()
+
+    def run(self, awaitable: Awaitable[T], timeout_s: float = DEADLINE_S) -> T:
+        """Run on the assistant's loop, failing (not hanging) past the deadline."""
+        return self.loop.run_until_complete(asyncio.wait_for(awaitable, timeout_s))
+
+    def on(self, kind: type, action: Callable[[Any], None]) -> None:
+        """Call `action(event)` at the first event of `kind` (e.g. barge in at the first spoken sentence)."""
+        done = False
+
+        def listener(event: Event) -> None:
+            nonlocal done
+            if not done and isinstance(event, kind):
+                done = True
+                action(event)
+
+        self.assistant.bus.subscribe(listener)
+
+    def kinds(self, *skip: type) -> list[str]:
+        """The event class names in order, without the kinds in `skip`."""
+        return [type(e).__name__ for e in self.events if not isinstance(e, skip)]
+
+    def of(self, kind: type[T]) -> list[T]:
+        """The events of `kind`, in order."""
+        return [e for e in self.events if isinstance(e, kind)]
+
+    def close(self) -> None:
+        """Shut the assistant down and close its loop."""
+        try:
+            self.run(self.assistant.close())
+        finally:
+            self.loop.close()
