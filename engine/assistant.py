@@ -36,7 +36,7 @@ from engine.events import (
     TurnStarted,
 )
 from engine.memory import session_state
-from engine.memory.history import HistoryStore
+from engine.memory.history import HistoryStore, StoredMessage
 from engine.memory.session_state import CutOffTurn, PendingTask, SessionState
 from engine.metrics import Metrics, SchedulerSnapshot
 from engine.pipeline import warmup
@@ -58,6 +58,16 @@ log = logging.getLogger(__name__)
 
 #: builds the stages from the config and the registry (blocking); tests hand in fakes
 StageBuilder = Callable[[SovaConfig, Registry, Path | None], Stages]
+
+
+@dataclass(frozen=True)
+class ModelsInUse:
+    """The model of each stage now (the status bar's line)."""
+
+    stt: str
+    llm: str
+    lightweight: str
+    voices: tuple[tuple[str, str], ...]  # (language, voice id), by language
 
 
 @dataclass
@@ -120,6 +130,23 @@ class Assistant:
     def scheduler_state(self) -> SchedulerSnapshot:
         """The device holder, queue, downshift, loaded models and budget (for the status bar)."""
         return self.scheduler.snapshot()
+
+    def models_in_use(self) -> ModelsInUse | None:
+        """The loaded model of each stage; None before `start()` has loaded them."""
+        stages = self.stages
+        if stages is None:
+            return None
+        voices = tuple(sorted((lang, voice.model_id) for lang, voice in stages.tts.voices.items()))
+        return ModelsInUse(stages.stt.model_id, stages.llm.model.model_id, stages.lightweight.model.model_id, voices)
+
+    def conversation(self) -> list[StoredMessage]:
+        """The messages of the current conversation, oldest first."""
+        return self.history.messages()
+
+    def new_conversation(self) -> None:
+        """Stop the reply being spoken and start a fresh conversation (the old one stays on disk)."""
+        self.interrupt()
+        self.history.new_conversation()
 
     # -- events ----------------------------------------------------------------------------------
 

@@ -21,6 +21,8 @@ from engine.fileio import read_toml
 
 Language = Literal["ru", "en", "auto"]
 Device = Literal["auto", "cpu", "cuda"]
+#: what the scheduler does with a dialog turn while speech recognition is busy (seed 12)
+SttBusyAction = Literal["lightweight", "reduce_context"]
 
 
 class _Section(BaseModel):
@@ -178,7 +180,7 @@ class SchedulerSection(_Section):
     vram_budget_mb: int = Field(12288, ge=512, le=262144, description="the user's card: 12 GB")
     ram_budget_mb: int = Field(16384, ge=512, le=1048576)
     task_timeout_s: float = Field(120.0, gt=0, le=3600, description="a lease held longer is taken back")
-    stt_busy_action: Literal["lightweight", "reduce_context"] = Field(
+    stt_busy_action: SttBusyAction = Field(
         "lightweight", description="dialog while STT runs: the lightweight model, or the primary with reduced_context"
     )
     reduced_context: int = Field(2048, ge=256, le=131072, description="the primary's context while STT runs")

@@ -209,7 +209,7 @@ class ReflectionResult:
 
 @dataclass(frozen=True)
 class MoEDisabled:
-    """The MoE was switched off (its p95 latency broke the SLA), until restart or `MoE.enable()`."""
+    """The MoE was switched off (its p95 latency broke the SLA), until the next start."""
 
     reason: str
     p95_ms: float

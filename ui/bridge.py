@@ -219,11 +219,11 @@ class EngineBridge(QObject):
 
     def status(self) -> EngineStatus:
         """Models in use and the scheduler's state, for the status bar."""
-        return engine_status(self.assistant.stages if self.assistant else None, self._downshift)
+        return engine_status(self.assistant.models_in_use() if self.assistant else None, self._downshift)
 
     def history(self) -> list[StoredMessage]:
         """Return the current conversation so far."""
-        return self.assistant.history.messages() if self.assistant else []
+        return self.assistant.conversation() if self.assistant else []
 
     # -- commands --------------------------------------------------------------------------------------
 
@@ -249,8 +249,7 @@ class EngineBridge(QObject):
     def new_conversation(self) -> None:
         """Start a fresh conversation (the old one stays in the history file)."""
         if self.assistant is not None:
-            self.interrupt()
-            self.assistant.history.new_conversation()
+            self.assistant.new_conversation()
 
     def ask_text(self, text: str, *, origin: str = "window", speak: bool = True) -> Request | None:
         """Answer a typed question; None when the engine is not ready or the text is blank."""

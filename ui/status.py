@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
+from engine.assistant import ModelsInUse
 from engine.events import DownshiftChanged, LeaseRevoked, MoEDisabled, SchedulerEvent
-from engine.pipeline.stages import Stages
 
 
 @dataclass(frozen=True)
@@ -31,20 +31,18 @@ class EngineStatus:
         return tuple(dict.fromkeys(i for i in ids if i))
 
 
-def engine_status(stages: Stages | None, downshift: DownshiftChanged | None = None) -> EngineStatus:
-    """Summarise loaded `stages`, and the scheduler's latest downshift, if any."""
-    if stages is None:
+def engine_status(models: ModelsInUse | None, downshift: DownshiftChanged | None = None) -> EngineStatus:
+    """The models in use (None: still loading), and the scheduler's latest downshift, if any."""
+    if models is None:
         return EngineStatus()
-    voices = tuple(sorted((lang, voice.model_id) for lang, voice in stages.tts.voices.items()))
     return EngineStatus(
-        stt=stages.stt.model_id,
-        llm=stages.llm.model.model_id,
-        lightweight=stages.lightweight.model.model_id,
-        voices=voices,
+        stt=models.stt,
+        llm=models.llm,
+        lightweight=models.lightweight,
+        voices=models.voices,
         downshifted=bool(downshift and downshift.downshifted),
         downshift_reason=downshift.reason if downshift and downshift.downshifted else "",
     )
-
 
 def scheduler_message(event: SchedulerEvent) -> str:
     """What the status bar says about a scheduler event ("" for the ones the user need not see)."""

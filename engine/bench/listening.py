@@ -38,7 +38,10 @@ from engine.stages.vad.silero import SileroVAD
 
 ROOT = Path(__file__).resolve().parents[2]
 #: spoken questions committed with the tests (0.4 s of silence either side of each)
-SPEECH_FILES = tuple(ROOT / "tests" / "data" / f"{n}.wav" for n in ("en_capital_france", "en_days_week", "ru_capital_france", "ru_days_week"))
+SPEECH_FILES = tuple(
+    ROOT / "tests" / "data" / f"{n}.wav"
+    for n in ("en_capital_france", "en_days_week", "ru_capital_france", "ru_days_week")
+)
 
 #: builds a Listening: (vad, stt, params, run_stt, loop, language), the public constructor
 ListeningFactory = Callable[..., Any]
@@ -147,6 +150,7 @@ def load_factory(path: Path) -> ListeningFactory:
     if spec is None or spec.loader is None:
         raise SystemExit(f"cannot load {path}")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while the class is built
     spec.loader.exec_module(module)
     factory: ListeningFactory = module.Listening
     return factory
@@ -154,6 +158,7 @@ def load_factory(path: Path) -> ListeningFactory:
 
 def _models(recognizers: Sequence[str]) -> tuple[SileroVAD, dict[str, SpeechRecognizer]]:
     from engine.registry.registry import Registry
+    from engine.stages.options import STTOptions
     from engine.stages.stt.faster_whisper import load_model as load_whisper
 
     state = Path(tempfile.mkdtemp(prefix="sova-bench-state-"))
@@ -161,7 +166,9 @@ def _models(recognizers: Sequence[str]) -> tuple[SileroVAD, dict[str, SpeechReco
     vad = registry.get("silero-vad-v6").load()
     stts: dict[str, SpeechRecognizer] = {}
     for name in recognizers:
-        stts[name] = SilentRecognizer() if name == "none" else load_whisper(registry.get(name), {"device": "cpu"})
+        stts[name] = (
+            SilentRecognizer() if name == "none" else load_whisper(registry.get(name), STTOptions(device="cpu"))
+        )
     return vad, stts
 
 
@@ -191,7 +198,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{cost.segments_done} segments transcribed during the hold"
         )
     if args.json:
-        environment = {"machine": platform.machine(), "system": platform.platform(), "python": platform.python_version()}
+        environment = {
+            "machine": platform.machine(),
+            "system": platform.platform(),
+            "python": platform.python_version(),
+        }
         data = {"impl": str(args.impl or "engine/pipeline/listening.py"), "environment": environment}
         args.json.write_text(json.dumps(data | {"results": [asdict(r) for r in results]}, indent=2) + "\n")
     return 0

@@ -51,8 +51,9 @@ class _Done:
 
 @dataclass(frozen=True)
 class _Scan:
-    """The segments of the audio scanned so far; the first `final` of them will not change."""
+    """Segments of the audio scanned so far, from the `first`-th on; those before index `final` will not change."""
 
+    first: int
     segments: list[SpeechSegment]
     final: int
     end_s: float
@@ -150,10 +151,11 @@ class Listening:
         start, end = int(segment.start_s * WHISPER_RATE), int(segment.end_s * WHISPER_RATE)
         return self._stt.transcribe(Audio(self._recording.samples(start, end), WHISPER_RATE), self.language)
 
-    def _scan(self, samples: npt.NDArray[np.float32]) -> _Scan:
-        """Score new audio and segment it (on the stt lane)."""
-        self._tracker.process(self._stream.push(samples))
-        return _Scan(self._tracker.segments(), self._tracker.final_count, self._tracker.covered_s)
+    def _scan(self, samples: npt.NDArray[np.float32], first: int) -> _Scan:
+        """Score new audio and segment it (on the stt lane); segments before `first` are left out."""
+        tracker = self._tracker
+        tracker.process(self._stream.push(samples))
+        return _Scan(first, tracker.segments(first=first), tracker.final_count, tracker.covered_s)
 
     def _scan_rest(self, full: Audio) -> list[SpeechSegment]:
         """The segments of the whole recording, scoring only what was not scanned yet (on the stt lane)."""
@@ -172,9 +174,8 @@ class Listening:
                 continue
             fresh = self._recording.samples(self._scanned, recorded)
             self._scanned = recorded
-            scan: _Scan = await self._run(self._scan, fresh)
-            start = self._checked
-            for index, segment in enumerate(settled_segments(scan.segments[start:], scan.end_s), start):
+            scan: _Scan = await self._run(self._scan, fresh, self._checked)
+            for index, segment in enumerate(settled_segments(scan.segments, scan.end_s), scan.first):
                 if self._closed:
                     return
                 if not any(same_segment(segment, d.segment) for d in self._done):

@@ -52,10 +52,22 @@ class Responder:
         self.scheduler = scheduler
         self.lanes = lanes
 
+    def choose(
+        self, primary: LoadedLLM, lightweight: LoadedLLM, forced: LoadedLLM | None = None
+    ) -> tuple[LoadedLLM, Decision | None]:
+        """The model for this reply: `forced`, or the scheduler's choice now (it may downshift).
+
+        Call it as the request arrives (seed 3.1/12): a transcription running now counts as busy,
+        while a later step that waits for the device would only see it finished.
+        """
+        if forced is not None:
+            return forced, None
+        return self.scheduler.choose_dialog(primary, lightweight)
+
     def prepare(
         self,
-        primary: LoadedLLM,
-        lightweight: LoadedLLM,
+        llm: LoadedLLM,
+        decision: Decision | None,
         history: Sequence[ChatMessage],
         question: str,
         language: SpokenLanguage,
@@ -63,13 +75,8 @@ class Responder:
         notes: str = "",
         emotion: EmotionResult | None = None,
         tools_transcript: str = "",
-        forced: LoadedLLM | None = None,
     ) -> PreparedReply:
-        """The model (forced, or the scheduler's choice now) and the prompt fitted to its context."""
-        decision: Decision | None = None
-        llm = forced
-        if llm is None:  # seed 3.1/12: chosen as the request arrives, while a running STT counts as busy
-            llm, decision = self.scheduler.choose_dialog(primary, lightweight)
+        """The prompt for `llm`, fitted to its context (shorter when the decision says so)."""
         recent_replies = [m.content for m in history if m.role == "assistant"][-3:]
         prompt = self.prompts.build(
             history,

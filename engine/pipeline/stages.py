@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ from engine.registry.registry import ModelProvider, Registry
 from engine.stages.base import LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
 from engine.stages.llm.loaded import LoadedLLM
+from engine.stages.options import EmbedderOptions, LLMOptions, LoadOptions, STTOptions, TTSOptions
 from engine.stages.tts.router import VoiceRouter
 from engine.stages.vad.silero import SileroVAD
 
@@ -46,14 +47,14 @@ def _threads() -> int:
 
 
 def _load_first(
-    registry: Registry, candidates: Sequence[str], options: Mapping[str, Any], what: str, notices: list[str]
+    registry: Registry, candidates: Sequence[str], options: LoadOptions, what: str, notices: list[str]
 ) -> tuple[ModelProvider, Any]:
     """Load the first loadable candidate; note every skipped one with its reason."""
     reasons = []
     for i, model_id in enumerate(dict.fromkeys(c for c in candidates if c)):
         try:
             provider = registry.get(model_id)
-            instance = provider.load(**options)
+            instance = provider.load(options)
         except ModelUnavailableError as exc:
             reasons.append(f"{model_id}: {exc.message}")
             log.warning("%s %s unavailable: %s", what, model_id, exc.message)
@@ -67,12 +68,12 @@ def _load_first(
     )
 
 
-def _llm_options(settings: LLMRoleSection) -> dict[str, Any]:
-    return {
-        "context_length": settings.context_length,
-        "n_gpu_layers": settings.n_gpu_layers,
-        "threads": settings.threads or _threads(),
-    }
+def _llm_options(settings: LLMRoleSection) -> LLMOptions:
+    return LLMOptions(
+        context_length=settings.context_length,
+        n_gpu_layers=settings.n_gpu_layers,
+        threads=settings.threads or _threads(),
+    )
 
 
 def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None = None) -> Stages:
@@ -80,15 +81,15 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     notices: list[str] = []
     llm_cfg = config.llm
 
-    _, vad = _load_first(registry, [config.audio.vad.model], {}, "voice activity", notices)
+    _, vad = _load_first(registry, [config.audio.vad.model], None, "voice activity", notices)
 
-    stt_options: dict[str, Any] = {
-        "device": config.audio.stt.device,
-        "compute_type": config.audio.stt.compute_type,
-        "beam_size": config.audio.stt.beam_size,
-        "threads": _threads(),
-        "cache_dir": cache_dir / "transcripts" if cache_dir and config.audio.stt.cache else None,
-    }
+    stt_options = STTOptions(
+        device=config.audio.stt.device,
+        compute_type=config.audio.stt.compute_type,
+        beam_size=config.audio.stt.beam_size,
+        threads=_threads(),
+        cache_dir=cache_dir / "transcripts" if cache_dir and config.audio.stt.cache else None,
+    )
     _, stt = _load_first(
         registry, [config.audio.stt.model, config.audio.stt.fast_model], stt_options, "speech recognition", notices
     )
@@ -99,7 +100,7 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     primary = _load_llm(registry, roles, notices)
     lightweight = _load_llm(registry, roles[1:], notices) if primary.role == "primary" else primary
 
-    tts_options = {"speed": config.audio.tts.speed}
+    tts_options = TTSOptions(speed=config.audio.tts.speed)
     voices: dict[SpokenLanguage, SpeechSynthesizer] = {}
     wanted_voices: tuple[tuple[SpokenLanguage, str], ...] = (("en", config.audio.tts.en), ("ru", config.audio.tts.ru))
     for lang, wanted in wanted_voices:
@@ -138,7 +139,7 @@ def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], n
     reasons = []
     for role, settings in roles:
         try:
-            model = registry.get(settings.id).load(**_llm_options(settings))
+            model = registry.get(settings.id).load(_llm_options(settings))
         except ModelUnavailableError as exc:
             reasons.append(f"{role} {settings.id}: {exc.message}")
             continue
@@ -155,7 +156,9 @@ def _build_emotion(
     config: SovaConfig, registry: Registry, llm: LanguageModel, notices: list[str]
 ) -> EmotionStage | None:
     try:
-        _, embedder = _load_first(registry, [config.embeddings.main.id], {"threads": _threads()}, "embeddings", notices)
+        _, embedder = _load_first(
+            registry, [config.embeddings.main.id], EmbedderOptions(threads=_threads()), "embeddings", notices
+        )
         return build_emotion_stage(config.classification.emotion, registry, embedder=embedder, llm=llm)
     except ModelUnavailableError as exc:
         notices.append(f"emotion recognition is off: {exc.message}")

@@ -144,6 +144,7 @@ class TurnRunner:
         if heard.stt_ms is not None:
             turn.timings["stt_ms"] = heard.stt_ms
         self.emit(TranscriptReady(turn.turn_id, heard.transcript, heard.source))
+        llm, decision = self.responder.choose(self.stages.llm, self.stages.lightweight, forced)
         turn.language = choose_language(language, self.config.app.language, heard.transcript.language) or "en"
         history = self.history.chat_history(HISTORY_MESSAGES)
         # the user's words are on disk before anything else can fail
@@ -158,16 +159,10 @@ class TurnRunner:
             self.history.save_state("emotion", asdict(turn.emotion))
         # 3. recall (issue 10) plugs in here: memories for this question become `notes`
         notes, self.carry_over = self.carry_over, ""
-        # 4. respond: the model, the prompt, the context; plan and tool calls (issue 11) go in before it
+        # 4. respond: the prompt for the model chosen above, fitted to its context; plan and tool calls
+        #    (issue 11) go in before it
         reply = turn.reply = self.responder.prepare(
-            self.stages.llm,
-            self.stages.lightweight,
-            history,
-            heard.transcript.text,
-            turn.language,
-            notes=notes,
-            emotion=turn.emotion,
-            forced=forced,
+            llm, decision, history, heard.transcript.text, turn.language, notes=notes, emotion=turn.emotion
         )
         for notice in reply.notices:
             self.emit(notice)

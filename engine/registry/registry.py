@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import json
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -18,6 +18,7 @@ from typing import Any
 from engine.errors import ManifestError, ModelUnavailableError
 from engine.registry.checksum import path_fingerprint, path_sha256, path_size
 from engine.registry.manifest import Kind, Manifest, Role, load_manifest
+from engine.stages.options import LoadOptions
 
 # adapter -> "module:function"; imported only when a model of that adapter is loaded, so a
 # missing optional backend (torch, transformers) costs nothing until someone asks for it.
@@ -31,7 +32,8 @@ LOADERS: dict[str, str] = {
     "transformers": "engine.stages.emotion.transformers_backend:load_model",
 }
 
-Loader = Callable[["ModelProvider", Mapping[str, Any]], Any]
+# each loader takes its own kind's options (engine.stages.options) and refuses any other kind's
+Loader = Callable[["ModelProvider", LoadOptions], Any]
 
 
 @dataclass(frozen=True)
@@ -153,8 +155,12 @@ class ModelProvider:
         if not status.installed or status.verified is False:
             raise ModelUnavailableError(f"model {self.manifest.id}: {status.reason}")
 
-    def load(self, **options: Any) -> Any:
-        """Load once (checksum first) and return the backend object; later calls return the same."""
+    def load(self, options: LoadOptions = None) -> Any:
+        """Load once (checksum first) and return the backend object; later calls return the same.
+
+        `options` are the model kind's (`engine.stages.options`; None: the defaults). They count only
+        for the first load: later calls return the held instance whatever options they pass.
+        """
         with self._lock:
             if self._instance is None:
                 self.ensure_usable()

@@ -27,6 +27,7 @@ from engine.registry.registry import Registry
 from engine.scheduler.policy import Decision
 from engine.scheduler.scheduler import Scheduler, default_threads
 from engine.stages.base import ChatMessage, LanguageModel, SamplingParams
+from engine.stages.options import LLMOptions
 
 
 @dataclass(frozen=True)
@@ -262,11 +263,11 @@ class MoE:
 
     async def _load(self, decision: Decision) -> LanguageModel:
         provider = self.registry.get(self.config.model)
-        options = {
-            "context_length": decision.context_length,
-            "n_gpu_layers": decision.n_gpu_layers,
-            "threads": self.config.threads or default_threads(),
-        }
+        options = LLMOptions(
+            context_length=decision.context_length,
+            n_gpu_layers=decision.n_gpu_layers,
+            threads=self.config.threads or default_threads(),
+        )
         model: LanguageModel = await self.scheduler.load(provider, options, idle_unload_s=self.config.idle_unload_s)
         return model
 

@@ -10,13 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from engine.config import MOE_USE_CASES, MoEUseCase
+from engine.config import MOE_USE_CASES, MoEUseCase, SttBusyAction
 from engine.registry.manifest import Role
 
 #: dialog: a turn; micro_classify: a yes/no or routing check (seed 3.1 rule 4); the rest: the MoE's use cases
 RequestKind = Literal["dialog", "micro_classify"] | MoEUseCase
 Reasoning = Literal["low", "medium", "high"]
-SttBusyAction = Literal["lightweight", "reduce_context"]
 
 REQUEST_KINDS: tuple[RequestKind, ...] = ("dialog", "micro_classify", *MOE_USE_CASES)
 

@@ -12,7 +12,7 @@ import contextlib
 import logging
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from engine.bus import EventBus
@@ -31,6 +31,7 @@ from engine.scheduler.watchdog import IdleWatchdog, ResidentModels
 if TYPE_CHECKING:
     from engine.registry.registry import ModelProvider, Registry
     from engine.stages.llm.loaded import LoadedLLM
+    from engine.stages.options import LoadOptions
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -112,9 +113,7 @@ class Scheduler:
             ]
         return []
 
-    async def load(
-        self, provider: ModelProvider, options: Mapping[str, Any], *, idle_unload_s: float | None = None
-    ) -> Any:
+    async def load(self, provider: ModelProvider, options: LoadOptions, *, idle_unload_s: float | None = None) -> Any:
         """Load an on-demand model within the budget (BudgetExceeded if it does not fit).
 
         It is unloaded after `idle_unload_s` idle, else after the manifest's `idle_unload_seconds`.
@@ -123,11 +122,11 @@ class Scheduler:
         if idle_unload_s is None and provider.manifest.effective_load == "on_demand":
             idle_unload_s = provider.manifest.idle_unload_seconds
         if model_id in self.residents:
-            return provider.load(**options)
+            return provider.load(options)
         mb = self.cost_mb(provider.manifest)
         self.budget.reserve(model_id, mb)
         try:
-            instance = await self.lanes.run("aux", self.device.call, "load", lambda: provider.load(**options))
+            instance = await self.lanes.run("aux", self.device.call, "load", lambda: provider.load(options))
         except BaseException:
             self.budget.release(model_id)
             raise

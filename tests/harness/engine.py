@@ -33,6 +33,15 @@ def scripted_stages(config: SovaConfig, llm: ScriptedLLM, voice: ScriptedVoice, 
     )
 
 
+def scripted_assistant(
+    data_dir: Path, config: SovaConfig, llm: ScriptedLLM, voice: ScriptedVoice, stt: ScriptedSTT
+) -> Assistant:
+    """A real `Assistant` (not started) whose stages are the fakes: it starts in milliseconds."""
+    registry = Registry.from_dirs([], data_dir / "models", data_dir / "state")
+    stages = scripted_stages(config, llm, voice, stt)
+    return Assistant(config, registry, data_dir, RESOURCES_DIR, stage_builder=lambda *_: stages)
+
+
 class Harness:
     """A started assistant over fakes; `events` holds everything its bus carried, in order."""
 
@@ -47,9 +56,7 @@ class Harness:
     ) -> None:
         self.llm, self.voice, self.stt = llm, voice or ScriptedVoice(), stt or ScriptedSTT()
         self.loop = asyncio.new_event_loop()
-        registry = Registry.from_dirs([], data_dir / "models", data_dir / "state")
-        stages = scripted_stages(config, self.llm, self.voice, self.stt)
-        self.assistant = Assistant(config, registry, data_dir, RESOURCES_DIR, stage_builder=lambda *_: stages)
+        self.assistant = scripted_assistant(data_dir, config, self.llm, self.voice, self.stt)
         self.events: list[Event] = []
         self.assistant.bus.subscribe(self.events.append)
         self.run(self.assistant.start())

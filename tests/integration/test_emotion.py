@@ -15,6 +15,7 @@ from engine.stages.base import Embedder, EmotionResult, LanguageModel
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
 from engine.stages.emotion.llm_fallback import classify_with_llm
 from engine.stages.emotion.prototypes import PrototypeEmotionClassifier, load_prototypes
+from engine.stages.options import EmbedderOptions, LLMOptions
 
 pytestmark = pytest.mark.models
 
@@ -45,7 +46,7 @@ NEGATIVE = {"sadness", "anger", "fear"}
 
 @pytest.fixture(scope="module")
 def embedder(installed: Installed) -> Embedder:
-    model: Embedder = installed(E5_ID).load(threads=2)
+    model: Embedder = installed(E5_ID).load(EmbedderOptions(threads=2))
     return model
 
 
@@ -60,7 +61,7 @@ def qwen(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Iter
     shared = installed(QWEN_ID)
     private = Registry.from_dirs([shared.source_file.parent], ROOT / "models", tmp_path_factory.mktemp("state"))
     provider = private.get(QWEN_ID)
-    model: LanguageModel = provider.load(context_length=1024, threads=2, n_gpu_layers=0)
+    model: LanguageModel = provider.load(LLMOptions(context_length=1024, threads=2, n_gpu_layers=0))
     yield model
     provider.unload()
 

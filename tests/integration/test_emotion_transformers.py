@@ -19,6 +19,7 @@ from engine.registry.registry import Registry  # noqa: E402
 from engine.stages.base import EmotionClassifier  # noqa: E402
 from engine.stages.emotion.classifier import EmotionStage  # noqa: E402
 from engine.stages.emotion.transformers_backend import LABEL_VALUES, TransformersEmotionClassifier  # noqa: E402
+from engine.stages.options import ClassifierOptions  # noqa: E402
 
 pytestmark = pytest.mark.models
 
@@ -84,7 +85,7 @@ def tiny_registry(tmp_path_factory: pytest.TempPathFactory) -> Registry:
 
 
 def test_loads_through_the_registry_and_classifies(tiny_registry: Registry) -> None:
-    classifier = tiny_registry.get(MODEL_ID).load(device="cpu", threads=1)
+    classifier = tiny_registry.get(MODEL_ID).load(ClassifierOptions(device="cpu", threads=1))
     assert isinstance(classifier, TransformersEmotionClassifier)
     assert isinstance(classifier, EmotionClassifier)
     assert classifier.id2label == ID2LABEL

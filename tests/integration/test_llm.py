@@ -17,12 +17,13 @@ from engine.pipeline.splitter import SentenceSplitter
 from engine.registry.registry import ModelProvider
 from engine.stages.base import ChatMessage, EmotionResult, LanguageModel, SamplingParams
 from engine.stages.llm.llama_cpp import LlamaChatModel, load_model
+from engine.stages.options import LLMOptions
 
 pytestmark = pytest.mark.models
 
 LIGHT = "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0"
 PRIMARY = "qwen2.5-coder-1.5b-instruct-q4_k_m-v1.0"
-OPTIONS = {"threads": 2, "context_length": 2048, "n_gpu_layers": -1}
+OPTIONS = LLMOptions(threads=2, context_length=2048, n_gpu_layers=-1)
 SYSTEM = ChatMessage("system", "You are a helpful assistant.")
 GREEDY = SamplingParams(temperature=0.0, max_tokens=32)
 
@@ -124,7 +125,7 @@ def test_built_prompt_through_the_splitter(model: LlamaChatModel) -> None:
 
 
 def test_closed_model_refuses_to_work(installed: Callable[[str], ModelProvider]) -> None:
-    llm = load_model(installed(LIGHT), {"threads": 2, "context_length": 512})
+    llm = load_model(installed(LIGHT), LLMOptions(threads=2, context_length=512))
     assert llm.count_tokens("Hi") > 0
     llm.close()
     with pytest.raises(StageError, match="unloaded"):

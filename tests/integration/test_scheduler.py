@@ -1,7 +1,7 @@
 """The scheduler with the real small models: no overlap on the device, downshift, the on-demand MoE,
 the budget, idle unload (measured RSS), and the shutdown state carried to the next start.
 
-Every wait has a deadline (`wait_until`); assertions are about order, not speed."""
+Every wait has a deadline (`wait_until_async`); assertions are about order, not speed."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ import itertools
 import json
 import os
 import re
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,9 @@ from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import MoE, NeedJudge, PlanGenerate
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import ChatMessage, SamplingParams
+from engine.stages.options import LLMOptions, STTOptions
 from tests.conftest import DATA, AssistantEnv, make_config
+from tests.harness.waiting import wait_until_async
 
 pytestmark = pytest.mark.models
 
@@ -50,15 +51,6 @@ LIGHT = "smollm2-135m-instruct-q4_1-v1.0"
 STANDIN = "qwen2.5-coder-0.5b-moe-standin-q4_k_m-v1.0"
 WORDS = re.compile(r"\w+")
 DEADLINE_S = 120.0  # real models on a busy 2-core machine: generous, but a hang still fails
-
-
-async def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
-    """Return once `predicate()` holds; fail the test (never hang) if it does not within `timeout_s`."""
-    end = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def words(text: str) -> list[str]:
@@ -115,8 +107,10 @@ def config(**scheduler: Any) -> Any:
 
 
 def test_stt_and_llm_at_once_never_overlap_on_the_device(installed: Any) -> None:
-    stt = installed("faster-whisper-tiny-en").load(device="cpu", compute_type="int8", beam_size=1, threads=2)
-    llm = installed(PRIMARY).load(context_length=1024, n_gpu_layers=0, threads=2)
+    stt = installed("faster-whisper-tiny-en").load(
+        STTOptions(device="cpu", compute_type="int8", beam_size=1, threads=2)
+    )
+    llm = installed(PRIMARY).load(LLMOptions(context_length=1024, n_gpu_layers=0, threads=2))
     lanes = Lanes()
     sched = Scheduler(config(chunk_tokens=4), lanes, EventBus(), device="cpu")
     audio = to_whisper_input(read_audio(DATA / "en_capital_france.wav"))
@@ -177,7 +171,7 @@ def test_a_question_during_a_transcription_is_downshifted_and_reported(
 
     async def main() -> tuple[Any, Any, bool]:
         transcription = asyncio.ensure_future(sched.run("stt", "stt", stt.transcribe, audio, "en"))
-        await wait_until(lambda: sched.device.holder == "stt", "the transcription to hold the device")
+        await wait_until_async(lambda: sched.device.holder == "stt", "the transcription to hold the device", DEADLINE_S)
         sink = WavFileSink(tmp_path / "reply.wav")
         try:
             result = await assistant.ask_text("What is the capital of France?", sink)
@@ -235,7 +229,7 @@ def moe_env(
     bus.subscribe(events.append)
     sched = Scheduler(cfg, lanes, bus, device="cpu")
     primary = installed(PRIMARY)
-    model = primary.load(context_length=1024, n_gpu_layers=0, threads=2)
+    model = primary.load(LLMOptions(context_length=1024, n_gpu_layers=0, threads=2))
     sched.residents.add(PRIMARY, sched.cost_mb(primary.manifest))
     return sched, MoE(sched, registry, cfg.scheduler.moe, {"primary": model}), lanes, events, installed(STANDIN)
 
@@ -250,7 +244,7 @@ def test_moe_lazy_loads_judges_plans_and_is_unloaded_when_idle(registry: Registr
         judged = await moe.handle(NeedJudge("What is the capital of France?", "Paris.", "Berlin.", reference="a"))
         planned = await moe.handle(PlanGenerate("Make a cup of tea", tools=("kettle", "timer")))
         loaded_rss = rss_mb()
-        await wait_until(lambda: any(isinstance(e, ModelUnloaded) for e in events), "the idle unload")
+        await wait_until_async(lambda: any(isinstance(e, ModelUnloaded) for e in events), "the idle unload", DEADLINE_S)
         unloaded_rss = rss_mb()
         await sched.close()
         return judged, planned, loaded_rss, unloaded_rss
@@ -335,7 +329,7 @@ def test_shutdown_saves_state_and_the_next_start_offers_it(tmp_path: Path) -> No
     first.assistant.bus.subscribe(close_on_first_delta)
     cut = first.run(first.assistant.ask_text(question, sink))
     sink.close()
-    first.run(wait_until(lambda: bool(first.assistant.shutdown_report), "the shutdown to finish"))
+    first.run(wait_until_async(lambda: bool(first.assistant.shutdown_report), "the shutdown to finish", DEADLINE_S))
     first.loop.close()
     assert cut.interrupted
     assert [o.name for o in first.assistant.shutdown_report] == ["input", "processing", "state", "output"]

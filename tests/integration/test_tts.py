@@ -21,6 +21,7 @@ from engine.audio.types import Audio
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpeechSynthesizer
+from engine.stages.options import TTSOptions
 from engine.stages.tts.espeak import EspeakSynthesizer
 from engine.stages.tts.piper import PiperSynthesizer
 from engine.stages.tts.router import VoiceRouter
@@ -33,14 +34,14 @@ Installed = Callable[[str], ModelProvider]
 
 @pytest.fixture(scope="module")
 def piper_voice(installed: Installed) -> PiperSynthesizer:
-    voice = installed("piper-en-us-joe-medium").load(speed=1.0)
+    voice = installed("piper-en-us-joe-medium").load(TTSOptions(speed=1.0))
     assert isinstance(voice, PiperSynthesizer)
     return voice
 
 
 @pytest.fixture(scope="module")
 def espeak_voice(installed: Installed) -> EspeakSynthesizer:
-    voice = installed("espeak-ng-ru").load(speed=1.0)
+    voice = installed("espeak-ng-ru").load(TTSOptions(speed=1.0))
     assert isinstance(voice, EspeakSynthesizer)
     return voice
 
@@ -115,7 +116,7 @@ def test_speed_option_shortens_speech(voice_name: str, request: pytest.FixtureRe
     from engine.registry.registry import resolve_loader
 
     voice: Any = request.getfixturevalue(voice_name)
-    fast = resolve_loader(installed(voice.model_id).manifest.adapter)(installed(voice.model_id), {"speed": 2.0})
+    fast = resolve_loader(installed(voice.model_id).manifest.adapter)(installed(voice.model_id), TTSOptions(speed=2.0))
     text = "Москва большой город." if voice_name == "espeak_voice" else "London is a big city."
     normal_s, fast_s = voice.synthesize(text).duration_s, fast.synthesize(text).duration_s
     assert fast_s < 0.8 * normal_s
@@ -195,11 +196,11 @@ def test_broken_voices_raise_errors_that_say_what_to_do(tmp_path: Path) -> None:
     model.write_bytes(b"not an onnx model")
     (tmp_path / "broken.onnx.json").write_text((ROOT / "models/piper/en_US-joe-medium.onnx.json").read_text())
     with pytest.raises(StageError, match="cannot load Piper voice"):
-        piper.load_model(_provider_at(model, "broken"), {})
+        piper.load_model(_provider_at(model, "broken"))
     with pytest.raises(ModelUnavailableError, match=r"missing\.onnx\.json"):
-        piper.load_model(_provider_at(tmp_path / "missing.onnx", "missing"), {})
+        piper.load_model(_provider_at(tmp_path / "missing.onnx", "missing"))
     with pytest.raises(ModelUnavailableError, match="not an eSpeak NG data folder"):
-        espeak.load_model(_provider_at(tmp_path, "no-data"), {})
+        espeak.load_model(_provider_at(tmp_path, "no-data"))
 
 
 def test_unknown_espeak_voice_is_refused(installed: Installed) -> None:
@@ -207,4 +208,4 @@ def test_unknown_espeak_voice_is_refused(installed: Installed) -> None:
 
     real = installed("espeak-ng-ru")
     with pytest.raises(ModelUnavailableError, match="no voice 'xx-nonexistent'"):
-        espeak.load_model(_provider_at(real.path, "bad-voice", voice="xx-nonexistent"), {})
+        espeak.load_model(_provider_at(real.path, "bad-voice", voice="xx-nonexistent"))

@@ -18,6 +18,7 @@ from engine.audio.types import Audio
 from engine.errors import AudioInputError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpeechRecognizer, Transcript, VoiceActivityDetector
+from engine.stages.options import STTOptions
 from engine.stages.stt.cache import TranscriptCache, transcript_key
 from engine.stages.stt.faster_whisper import WhisperRecognizer, pick_language, resolve_compute_type, resolve_device
 from engine.stages.stt.faster_whisper import load_model as load_whisper
@@ -57,12 +58,12 @@ def vad(installed: Installed) -> SileroVAD:
 @pytest.fixture(scope="module")
 def base(installed: Installed) -> WhisperRecognizer:
     # loaded directly (not provider.load) so the options are this module's, whatever loaded it before
-    return load_whisper(installed("faster-whisper-base"), {"threads": 2, "device": "cpu"})
+    return load_whisper(installed("faster-whisper-base"), STTOptions(threads=2, device="cpu"))
 
 
 @pytest.fixture(scope="module")
 def tiny_en(installed: Installed) -> WhisperRecognizer:
-    return load_whisper(installed("faster-whisper-tiny-en"), {"threads": 2, "device": "cpu"})
+    return load_whisper(installed("faster-whisper-tiny-en"), STTOptions(threads=2, device="cpu"))
 
 
 # --- VAD -------------------------------------------------------------------------------------
@@ -170,7 +171,7 @@ def test_cache_answers_the_second_time_without_the_model(
     installed: Installed, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     recognizer = load_whisper(
-        installed("faster-whisper-tiny-en"), {"threads": 2, "device": "cpu", "cache_dir": tmp_path / "transcripts"}
+        installed("faster-whisper-tiny-en"), STTOptions(threads=2, device="cpu", cache_dir=tmp_path / "transcripts")
     )
     cache = recognizer.cache
     assert cache is not None

@@ -25,6 +25,8 @@ from engine.audio.sinks import WavFileSink
 from engine.audio.sources import WavFileSource
 from engine.config import SovaConfig, validate_config
 from engine.registry.registry import Registry
+from tests.harness.engine import scripted_assistant
+from tests.harness.fakes import ScriptedLLM, ScriptedSTT, ScriptedVoice
 from ui.app import AssistantFactory, SovaApp
 from ui.audio import NullSink, SinkChoice
 from ui.qt_compat import guard_emit_refcount_leak
@@ -156,6 +158,31 @@ def sova(
     app = make_app(qapp, tmp_path, engine.config, sink_factory=sinks, source_factory=wav_source("en_capital_france"))
     engine.history.new_conversation()  # each test starts a conversation of its own
     app.bridge.attach(engine)
+    app.window.show()
+    yield app
+    dispose(app, running_loop)
+
+
+@pytest.fixture
+def scripted_engine(running_loop: QEventLoop, tmp_path: Path) -> Iterator[Assistant]:
+    """A started assistant over scripted fakes (tests/harness): for window tests that need no model."""
+    data_dir = tmp_path / "scripted-data"
+    llm = ScriptedLLM(["Red is ", "a colour. ", "So is ", "blue."])
+    assistant = scripted_assistant(data_dir, ui_config(data_dir), llm, ScriptedVoice(), ScriptedSTT())
+    run_async(running_loop, assistant.start(), timeout_s=30)
+    yield assistant
+    run_async(running_loop, assistant.close(), timeout_s=30)
+
+
+@pytest.fixture
+def sova_fake(
+    qapp: QApplication, running_loop: QEventLoop, scripted_engine: Assistant, tmp_path: Path, sinks: Sinks
+) -> Iterator[SovaApp]:
+    """The whole app on a scripted engine (starts in milliseconds), hearing tests/data/en_capital_france.wav."""
+    app = make_app(
+        qapp, tmp_path, scripted_engine.config, sink_factory=sinks, source_factory=wav_source("en_capital_france")
+    )
+    app.bridge.attach(scripted_engine)
     app.window.show()
     yield app
     dispose(app, running_loop)

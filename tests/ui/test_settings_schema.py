@@ -77,15 +77,3 @@ def test_refused_keys_mark_their_fields(dialog: SettingsDialog, tmp_path: Path) 
     assert dialog.invalid_fields() == {"llm.primary.id"}
     assert "llm.primary.id" in dialog.error.text()
     assert not (tmp_path / "config.toml").exists()
-
-
-def test_ui_never_imports_app() -> None:
-    """Layers point one way: app/ (the composition root) hands the window what it needs."""
-    ui_dir = Path(__file__).resolve().parents[2] / "ui"
-    offenders = [
-        f"{path.relative_to(ui_dir.parent)}:{number}"
-        for path in ui_dir.rglob("*.py")
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if line.lstrip().startswith(("from app.", "import app", "from app import"))
-    ]
-    assert not offenders

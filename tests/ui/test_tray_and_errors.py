@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,6 @@ from engine.registry.registry import Registry
 from tests.ui.conftest import TURN_TIMEOUT_MS, Sinks, dispose, make_app, ui_config, wav_source
 from ui.actions import AppActions
 from ui.app import SovaApp
-from ui.bridge import microphone_source
 from ui.tray import SovaTray
 
 pytestmark = [pytest.mark.models]
@@ -59,27 +57,6 @@ def test_mute_action_silences_replies(qtbot: QtBot, sova: SovaApp, sinks: Sinks)
     assert not sova.bridge.muted
 
 
-def test_show_hide_action_toggles_the_window(qtbot: QtBot, sova: SovaApp) -> None:
-    assert sova.window.isVisible()
-    sova.actions.show_hide.trigger()
-    assert not sova.window.isVisible()
-    sova.actions.show_hide.trigger()
-    assert sova.window.isVisible()
-
-
-def test_no_tray_says_so_and_keeps_the_quick_query_in_the_menu(sova: SovaApp) -> None:
-    if QSystemTrayIcon.isSystemTrayAvailable():
-        pytest.skip("this desktop has a system tray")
-    assert not sova.tray.available and sova.tray.icon is None
-    assert sova.window.statusBar().currentMessage() == sova.no_tray_message()
-    assert "tray" in sova.no_tray_message()
-    assert sova.actions.quick_query in sova.window.menu.actions()
-    # without a tray, closing the window quits (instead of hiding to a tray that is not there)
-    sova._quit = asyncio.get_running_loop().create_future()
-    sova.window.close()
-    assert sova._quit.done()
-
-
 # the pretend tray has no platform behind it: Qt notes that once (the real tray path is the same code)
 @pytest.mark.qt_log_ignore("systemTrayWindowChanged")
 def test_tray_menu_where_a_tray_exists(qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, qapp: QApplication) -> None:
@@ -111,24 +88,6 @@ def test_turn_failure_becomes_a_message_with_the_fix(qtbot: QtBot, sova: SovaApp
     assert error.role == "error" and error.text() == message
     assert hint and hint in error.meta_text()
     assert sova.window.chat.reply_bubble(turn_id) is None  # no empty reply placeholder left behind
-
-
-def test_missing_microphone_shows_a_banner_naming_the_fix(qtbot: QtBot, sova: SovaApp) -> None:
-    from engine.errors import AudioDeviceError
-
-    def no_microphone(config: object) -> object:
-        try:
-            return microphone_source(sova.config)  # the real device probe: this machine has no sound card
-        except AudioDeviceError:
-            raise
-        pytest.skip("a microphone exists here")  # pragma: no cover
-
-    sova.bridge._source_factory = no_microphone  # type: ignore[assignment]
-    assert not sova.bridge.begin_recording()
-    qtbot.waitUntil(sova.window.banner.isVisible, timeout=2000)
-    text = sova.window.banner.text()
-    assert "microphone" in text and "What to do:" in text
-    assert not sova.bridge.recording and sova.window.state.state != "listening"
 
 
 # QMessageBox fixes its own size after it is shown, which the offscreen platform reports (not xcb)

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 import itertools
 import time
-from pathlib import Path
 
 import pytest
 import soundfile as sf
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
-from qasync import QEventLoop
 
 from engine.audio.sources import WavFileSource
 from engine.events import ReplyDelta, TurnResult
-from tests.ui.conftest import DATA, TURN_TIMEOUT_MS, Sinks, dispose, make_app, wav_source
+from tests.ui.conftest import DATA, TURN_TIMEOUT_MS, Sinks, wav_source
 from ui.app import SovaApp
 from ui.bridge import connect_queued
 
@@ -134,63 +131,3 @@ def test_event_loop_keeps_ticking_during_a_whole_turn(qtbot: QtBot, sova: SovaAp
     for stage in ("transcribing", "thinking"):
         assert states.count(stage) >= 2, (stage, states)
     assert states.index("transcribing") < states.index("thinking")
-
-
-def test_space_is_the_hold_key_except_in_the_text_field(qtbot: QtBot, sova: SovaApp) -> None:
-    started: list[int] = []
-    sova.bridge.turn_started.connect(lambda event: started.append(event.turn_id))
-    window = sova.window
-    qtbot.keyClicks(window.input, "a b")
-    assert window.input.text() == "a b" and not sova.bridge.recording
-    window.chat.setFocus()
-    qtbot.keyPress(window.chat, Qt.Key.Key_Space)
-    assert sova.bridge.recording
-    qtbot.keyRelease(window.chat, Qt.Key.Key_Space)
-    assert not sova.bridge.recording
-    qtbot.waitUntil(lambda: bool(started), timeout=TURN_TIMEOUT_MS)
-
-
-def test_hold_key_is_configurable(qtbot: QtBot, sova: SovaApp) -> None:
-    sova.window.set_hold_key("F8")
-    sova.window.chat.setFocus()
-    qtbot.keyPress(sova.window.chat, Qt.Key.Key_Space)
-    assert not sova.bridge.recording
-    qtbot.keyPress(sova.window.chat, Qt.Key.Key_F8)
-    assert sova.bridge.recording
-    qtbot.keyRelease(sova.window.chat, Qt.Key.Key_F8)
-    assert not sova.bridge.recording
-
-
-def test_history_of_the_conversation_is_shown_at_start(
-    qtbot: QtBot, sova: SovaApp, qapp: QApplication, running_loop: QEventLoop, tmp_path: Path
-) -> None:
-    finished = _record_finished(sova)
-    sova.bridge.ask_text("Name one colour of the rainbow, in one word.")
-    qtbot.waitUntil(lambda: bool(finished), timeout=TURN_TIMEOUT_MS)
-    assistant = sova.bridge.assistant
-    assert assistant is not None
-    again = make_app(qapp, tmp_path / "again", assistant.config)
-    try:
-        again.bridge.attach(assistant)
-        qtbot.waitUntil(lambda: len(again.window.chat.bubbles()) == 2, timeout=5000)
-        user, reply = again.window.chat.bubbles()
-        assert (user.role, user.text()) == ("user", "Name one colour of the rainbow, in one word.")
-        assert (reply.role, reply.text()) == ("assistant", finished[0].reply_text)
-        # "New conversation" clears the window and the engine's current conversation
-        again.actions.new_conversation.trigger()
-        assert again.window.chat.bubbles() == [] and assistant.history.messages() == []
-    finally:
-        dispose(again, running_loop)
-
-
-def test_status_bar_names_the_models_and_the_scheduler_state(qtbot: QtBot, sova: SovaApp) -> None:
-    assistant = sova.bridge.assistant
-    assert assistant is not None and assistant.stages is not None
-    stages = assistant.stages
-    qtbot.waitUntil(lambda: "LLM:" in sova.window.models.full_text(), timeout=5000)
-    text = sova.window.models.full_text()
-    assert stages.stt.model_id in text and stages.llm.model.model_id in text
-    for language, voice in stages.tts.voices.items():
-        assert f"{language} {voice.model_id}" in text
-    assert sova.window.scheduler.text() == "downshifted: no"
-    assert stages.llm.model.model_id in sova.window.scheduler.toolTip()

@@ -324,5 +324,5 @@ def test_missing_backend_package_names_the_extra(tmp_path: Path, monkeypatch: py
     monkeypatch.setitem(sys.modules, package, None)  # import now fails as if not installed
     provider = SimpleNamespace(path=tmp_path, manifest=SimpleNamespace(id="x"))
     with pytest.raises(ModelUnavailableError) as info:
-        transformers_backend.load_model(provider, {})  # type: ignore[arg-type]
+        transformers_backend.load_model(provider)  # type: ignore[arg-type]
     assert package in str(info.value) and ".[transformers]" in str(info.value)

@@ -6,6 +6,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -13,7 +14,7 @@ import numpy.typing as npt
 import pytest
 
 from engine.audio.types import Audio
-from engine.bench.listening import SilentRecognizer, measure_listening, speech_and_silence
+from engine.bench.listening import SilentRecognizer, load_factory, measure_listening, speech_and_silence
 from engine.bench.stats import ratio, summarize
 from engine.errors import NoSpeechError
 from engine.pipeline.listening import Listening, covers_fed_audio, same_segment, settled_segments
@@ -149,7 +150,8 @@ class FakeSTT:
 def tones(*spans: tuple[str, float]) -> Audio:
     """("s", seconds) of silence and ("t", seconds) of a loud tone, in turn."""
     parts = [
-        (0.5 * np.sin(np.arange(int(sec * RATE)) / 5.0) if kind == "t" else np.zeros(int(sec * RATE))) for kind, sec in spans
+        (0.5 * np.sin(np.arange(int(sec * RATE)) / 5.0) if kind == "t" else np.zeros(int(sec * RATE)))
+        for kind, sec in spans
     ]
     return Audio(np.concatenate(parts).astype(np.float32), RATE)
 
@@ -266,3 +268,12 @@ def test_measure_listening_reports_a_hold() -> None:
     assert cost.audio_s == pytest.approx(TWO.duration_s)
     assert cost.cpu_s >= 0 and cost.cpu_per_audio_s == pytest.approx(cost.cpu_s / TWO.duration_s)
     assert cost.transcript_chars > 0
+
+
+def test_the_bench_measures_another_listening_py_the_same_way() -> None:
+    import engine.pipeline.listening as current
+
+    factory = load_factory(Path(current.__file__))
+    assert factory is not Listening and factory.__name__ == "Listening"
+    cost = measure_listening(FakeVAD(), FakeSTT(), TWO, chunk_s=0.05, realtime=False, factory=factory)  # type: ignore[arg-type]
+    assert cost.transcript_chars > 0  # fed as fast as possible, so the release may have done it all

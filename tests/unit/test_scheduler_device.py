@@ -15,17 +15,7 @@ from engine.cancel import CancelToken
 from engine.errors import BudgetExceeded, TaskTimeout, TurnCancelled
 from engine.scheduler.budget import Budget
 from engine.scheduler.device import Device, Lease, LeaseRecord
-
-DEADLINE_S = 10.0  # generous: a busy 2-core machine must not fail these, a hang must
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
-    """Return once `predicate()` holds; fail the test (never hang) if it does not within `timeout_s`."""
-    end = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
-        time.sleep(0.002)
+from tests.harness.waiting import DEADLINE_S, wait_until
 
 
 def join(thread: threading.Thread) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from types import SimpleNamespace
@@ -33,17 +32,7 @@ from engine.scheduler.watchdog import IdleWatchdog, ResidentModels
 from engine.stages.base import EmotionResult
 from engine.stages.llm.loaded import LoadedLLM
 from tests.conftest import make_config
-
-DEADLINE_S = 10.0  # generous: a busy 2-core machine must not fail these, a hang must
-
-
-async def wait_until(predicate: Callable[[], bool], what: str, timeout_s: float = DEADLINE_S) -> None:
-    """Return once `predicate()` holds; fail the test (never hang) if it does not within `timeout_s`."""
-    end = time.monotonic() + timeout_s
-    while not predicate():
-        if time.monotonic() > end:
-            pytest.fail(f"timed out after {timeout_s:g} s waiting for {what}")
-        await asyncio.sleep(0.005)
+from tests.harness.waiting import DEADLINE_S, wait_until_async
 
 
 class Clock:
@@ -277,7 +266,7 @@ def test_run_past_its_limit_raises_at_once_and_fences_the_device_until_fn_return
         assert [type(e) for e in events] == [LeaseRevoked] and cast(LeaseRevoked, events[0]).holder == "stt"
         assert sched.device.fenced_by == "stt"
         after = asyncio.ensure_future(sched.run("llm", "llm", lambda: 42))
-        await wait_until(lambda: sched.device.queue_depth == 1, "the llm to queue behind the fence")
+        await wait_until_async(lambda: sched.device.queue_depth == 1, "the llm to queue behind the fence")
         assert not after.done()
         hang.set()  # the hung call returns: the fence goes, the llm runs
         assert await after == 42
@@ -333,13 +322,13 @@ def test_an_on_demand_model_is_loaded_in_budget_and_unloaded_when_idle(
     unloaded = threading.Event()
     manifest = SimpleNamespace(id="moe", ram_mb=600, vram_mb=None, effective_load="on_demand",
                                idle_unload_seconds=0.2)
-    provider = cast(Any, SimpleNamespace(manifest=manifest, load=lambda **_: "model", unload=unloaded.set))
+    provider = cast(Any, SimpleNamespace(manifest=manifest, load=lambda _options: "model", unload=unloaded.set))
 
     async def main() -> None:
         await sched.start()
-        assert await sched.load(provider, {}) == "model"
+        assert await sched.load(provider, None) == "model"
         assert sched.budget.used_mb == 600
-        await wait_until(lambda: not sched.residents.ids(), "the idle unload")  # the watchdog's own timer
+        await wait_until_async(lambda: not sched.residents.ids(), "the idle unload")  # the watchdog's own timer
         await sched.close()
 
     run(sched, main)
@@ -355,7 +344,7 @@ def test_stt_busy_follows_the_stt_lane(make_scheduler: Callable[..., tuple[Sched
     async def main() -> None:
         assert not sched.stt_busy()
         task = asyncio.ensure_future(sched.run("stt", "stt", gate.wait, DEADLINE_S))
-        await wait_until(sched.stt_busy, "the stt lane to be busy")
+        await wait_until_async(sched.stt_busy, "the stt lane to be busy")
         gate.set()
         await task
         assert not sched.stt_busy()

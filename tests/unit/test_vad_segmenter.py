@@ -240,6 +240,8 @@ def test_tracker_equals_a_whole_pass_on_random_streams() -> None:
             tracker.process(values[done : done + step])
             done = min(len(values), done + step)
             assert tracker.segments() == find_segments(values[:done], FRAME, p), (p, values[:done])
+            first = rng.randrange(tracker.final_count + 1)
+            assert tracker.segments(first=first) == tracker.segments()[first:]
 
 
 def test_tracker_sets_finished_segments_aside() -> None:

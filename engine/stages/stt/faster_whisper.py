@@ -19,6 +19,7 @@ from engine.audio.types import Audio
 from engine.errors import AudioInputError, ErrorCode, ModelUnavailableError, SovaError, StageError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpokenLanguage, Transcript
+from engine.stages.options import STTOptions, options_for
 from engine.stages.stt.cache import TranscriptCache
 
 log = logging.getLogger(__name__)
@@ -145,24 +146,20 @@ class WhisperRecognizer:
             self.cache.close()
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRecognizer:
-    """Load the CTranslate2 model folder at `provider.path`.
-
-    Options: device ("auto"/"cpu"/"cuda"), compute_type ("auto" or a CTranslate2 type), threads
-    (0: the library's default), beam_size, max_audio_seconds, and either cache (a TranscriptCache)
-    or cache_dir (a folder for one; None: no cache).
-    """
+def load_model(provider: ModelProvider, options: STTOptions | None = None) -> WhisperRecognizer:
+    """Load the CTranslate2 model folder at `provider.path` with `options` (see `STTOptions`; None: defaults)."""
+    opts = options_for(STTOptions, options, provider.manifest.id)
     import ctranslate2
     from faster_whisper import WhisperModel
 
-    device = resolve_device(str(options.get("device", "auto")), ctranslate2.get_cuda_device_count())
-    compute_type = resolve_compute_type(str(options.get("compute_type", "auto")), device)
+    device = resolve_device(str(opts.device), ctranslate2.get_cuda_device_count())
+    compute_type = resolve_compute_type(str(opts.compute_type), device)
     try:
         model = WhisperModel(
             str(provider.path),
             device=device,
             compute_type=compute_type,
-            cpu_threads=int(options.get("threads", 0)),
+            cpu_threads=int(opts.threads),
             local_files_only=True,
         )
     except Exception as exc:  # CTranslate2 raises RuntimeError/ValueError for bad files and devices
@@ -175,16 +172,15 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> WhisperRe
             f"cannot load {provider.manifest.id} from {provider.path} ({device}, {compute_type}): {exc}", hint=hint
         ) from exc
     english_only = list(provider.manifest.languages) == ["en"] or not model.model.is_multilingual
-    max_seconds = options.get("max_audio_seconds")
-    cache = options.get("cache")
+    max_seconds = opts.max_audio_seconds
+    cache = opts.cache
     if not isinstance(cache, TranscriptCache):
-        cache_dir = options.get("cache_dir")
-        cache = TranscriptCache(Path(cache_dir)) if cache_dir else None
+        cache = TranscriptCache(Path(opts.cache_dir)) if opts.cache_dir else None
     return WhisperRecognizer(
         model,
         model_id=provider.manifest.id,
         english_only=english_only,
-        beam_size=int(options.get("beam_size", 1)),
+        beam_size=int(opts.beam_size),
         max_audio_seconds=float(max_seconds) if max_seconds is not None else None,
         cache=cache,
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +21,7 @@ import numpy.typing as npt
 from engine.audio.types import Audio
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
+from engine.stages.options import TTSOptions, options_for
 
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000  # report errors instead of calling exit()
@@ -140,11 +141,13 @@ class EspeakSynthesizer:
             yield audio
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> EspeakSynthesizer:
+def load_model(provider: ModelProvider, options: TTSOptions | None = None) -> EspeakSynthesizer:
     """Start eSpeak NG on the data folder at `provider.path` with the manifest's `voice` (default "ru").
 
-    Options: `speed` (1.0 = the manifest's `words_per_minute`, default 175).
+    `options`: `TTSOptions.speed` (1.0 = the manifest's `words_per_minute`, default 175); `use_cuda`
+    is ignored (eSpeak runs on the CPU).
     """
+    opts = options_for(TTSOptions, options, provider.manifest.id)
     data_dir = Path(provider.path).resolve()
     model_id = provider.manifest.id
     if not (data_dir / "phontab").is_file() or not (data_dir / "voices").is_dir():
@@ -153,7 +156,7 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> EspeakSyn
             hint="run `sova models install-defaults`",
         )
     voice = str(provider.manifest.metadata.get("voice", "ru"))
-    speed = float(options.get("speed", 1.0))
+    speed = float(opts.speed)
     with _LOCK:
         engine = _engine(data_dir)
         if not engine.set_voice(voice):

@@ -8,7 +8,7 @@ statically linked into `piper.espeakbridge` and loaded privately, so it does not
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +17,7 @@ import numpy as np
 from engine.audio.types import Audio
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
+from engine.stages.options import TTSOptions, options_for
 
 _LOG = logging.getLogger(__name__)
 
@@ -71,12 +72,13 @@ def _cuda_available() -> bool:
     return "CUDAExecutionProvider" in onnxruntime.get_available_providers()
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> PiperSynthesizer:
+def load_model(provider: ModelProvider, options: TTSOptions | None = None) -> PiperSynthesizer:
     """Load the Piper voice at `provider.path` (its config is `<model>.onnx.json` beside it).
 
-    Options: `speed` (1.0 = the voice's own pace; 2.0 twice as fast), `use_cuda` (honoured only
-    when onnxruntime offers the CUDA provider; otherwise the CPU is used, with a log line).
+    `options`: see `TTSOptions` (None: its defaults); without onnxruntime's CUDA provider
+    `use_cuda` falls back to the CPU, with a log line.
     """
+    opts = options_for(TTSOptions, options, provider.manifest.id)
     model_path = Path(provider.path)
     config_path = model_path.with_name(model_path.name + ".json")
     model_id = provider.manifest.id
@@ -85,8 +87,8 @@ def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> PiperSynt
             f"Piper voice {model_id}: expected {model_path} and {config_path}",
             hint="a Piper voice is two files, the .onnx model and its .onnx.json config, in one folder",
         )
-    speed = float(options.get("speed", 1.0))
-    use_cuda = bool(options.get("use_cuda", False))
+    speed = float(opts.speed)
+    use_cuda = bool(opts.use_cuda)
     if use_cuda and not _cuda_available():
         _LOG.info("Piper %s: onnxruntime has no CUDA provider; using the CPU", model_id)
         use_cuda = False

@@ -8,7 +8,8 @@ The rules follow Silero's own `get_speech_timestamps` (and Home Assistant's Voic
   thresholds continue speech but never start it;
 - a stretch shorter than `min_speech_ms` (pauses included) is a blip and is dropped; so a "start"
   event is only emitted once the stretch is that long;
-- `find_segments` pads each segment by `speech_pad_ms`, clips to the audio and merges overlaps.
+- `find_segments` pads each segment by `speech_pad_ms`, clips to the audio and merges overlaps;
+  `SegmentTracker` gives the same answer for a stream that grows, at a constant cost per frame.
 """
 
 from __future__ import annotations
@@ -188,7 +189,7 @@ class SegmentTracker:
 
     `segments(d)` after n frames equals `find_segments(first n probabilities, duration_s=d)`. Segments
     no later frame can change (no longer clipped at the end, too far before any speech still to come
-    to merge with it) are set aside once, so each call costs the same however long the stream is.
+    to merge with it) are set aside once, so a frame costs the same however long the stream is.
     """
 
     def __init__(self, params: VadParams, frame_s: float) -> None:
@@ -243,11 +244,14 @@ class SegmentTracker:
             self._final += final
             self._closed = [c for c in self._closed if c[1] + self._pad > final[-1].end_s]
 
-    def segments(self, duration_s: float | None = None) -> list[SpeechSegment]:
-        """Padded, merged segments of the audio so far (`duration_s`, default the frames' span), as a pass would."""
+    def segments(self, duration_s: float | None = None, *, first: int = 0) -> list[SpeechSegment]:
+        """Padded, merged segments of the audio so far (`duration_s`, default the frames' span), as a pass would.
+
+        `first` skips that many leading segments (final ones a caller has already dealt with).
+        """
         tail = list(self._closed)
         open_span = self._segmenter.open_segment()
         if open_span is not None:
             tail.append(open_span)
         total = duration_s if duration_s is not None else self.covered_s
-        return self._final + pad_and_merge(tail, self._pad, total)
+        return self._final[first:] + pad_and_merge(tail, self._pad, total)

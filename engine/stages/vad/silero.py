@@ -7,7 +7,6 @@ recording that grows while the key is held is scored once per window; a whole cl
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +18,7 @@ from engine.audio.types import Audio
 from engine.errors import ModelUnavailableError, StageError
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpeechSegment
+from engine.stages.options import LoadOptions
 from engine.stages.vad.segmenter import VadParams, find_segments
 
 #: samples per probability frame at 16 kHz (the v6 model's window)
@@ -122,6 +122,6 @@ class SileroVAD:
         """Nothing to release beyond the session, which goes with the object."""
 
 
-def load_model(provider: ModelProvider, options: Mapping[str, Any]) -> SileroVAD:
-    """Load the ONNX file at `provider.path` (options are unused: one thread is plenty)."""
+def load_model(provider: ModelProvider, options: LoadOptions = None) -> SileroVAD:
+    """Load the ONNX file at `provider.path` (there are no VAD options: one thread is plenty)."""
     return SileroVAD(provider.path)
