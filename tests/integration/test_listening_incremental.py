@@ -19,9 +19,7 @@ from engine.audio.types import Audio
 from engine.pipeline.listening import TOLERANCE_S, Listening, same_segment
 from engine.registry.registry import ModelProvider
 from engine.stages.base import SpeechRecognizer, SpeechSegment, SpokenLanguage, Transcript
-from engine.stages.options import STTOptions
 from engine.stages.stt.faster_whisper import WhisperRecognizer
-from engine.stages.stt.faster_whisper import load_model as load_whisper
 from engine.stages.vad.segmenter import SegmentTracker, VadParams
 from engine.stages.vad.silero import WINDOW, SileroVAD
 
@@ -86,18 +84,6 @@ def assert_same_segments(got: list[SpeechSegment], expected: list[SpeechSegment]
     assert len(got) == len(expected), (got, expected)
     for a, b in zip(got, expected, strict=True):
         assert same_segment(a, b), (a, b, TOLERANCE_S)
-
-
-@pytest.fixture(scope="module")
-def vad(installed: Installed) -> SileroVAD:
-    model = installed("silero-vad-v6").load()
-    assert isinstance(model, SileroVAD)
-    return model
-
-
-@pytest.fixture(scope="module")
-def base(installed: Installed) -> WhisperRecognizer:
-    return load_whisper(installed("faster-whisper-base"), STTOptions(threads=2, device="cpu"))
 
 
 @pytest.mark.parametrize("name", list(CLIPS))

@@ -49,19 +49,6 @@ def fixture(name: str) -> Audio:
 
 
 @pytest.fixture(scope="module")
-def vad(installed: Installed) -> SileroVAD:
-    model = installed("silero-vad-v6").load()
-    assert isinstance(model, SileroVAD)
-    return model
-
-
-@pytest.fixture(scope="module")
-def base(installed: Installed) -> WhisperRecognizer:
-    # loaded directly (not provider.load) so the options are this module's, whatever loaded it before
-    return load_whisper(installed("faster-whisper-base"), STTOptions(threads=2, device="cpu"))
-
-
-@pytest.fixture(scope="module")
 def tiny_en(installed: Installed) -> WhisperRecognizer:
     return load_whisper(installed("faster-whisper-tiny-en"), STTOptions(threads=2, device="cpu"))
 
