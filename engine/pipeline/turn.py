@@ -153,8 +153,10 @@ class TurnRunner:
             return
         # 2. feel: the fast emotion pass (text and voice, no LLM); it sits before the first sound
         self.emit(StateChanged(AssistantState.THINKING))
-        turn.emotion = await self._emotion(heard.transcript.text, heard.audio, turn.timings)
+        started = time.perf_counter()
+        turn.emotion = await self._emotion(heard.transcript.text, heard.audio)
         if turn.emotion is not None:
+            turn.timings["emotion_ms"] = _ms(time.perf_counter() - started)
             self.emit(EmotionReady(turn.turn_id, turn.emotion))
             self.history.save_state("emotion", asdict(turn.emotion))
         # 3. recall (issue 10) plugs in here: memories for this question become `notes`
@@ -237,15 +239,12 @@ class TurnRunner:
         # the LLM lane: the fallback asks the lightweight LLM, which only that lane may use
         return await self.scheduler.run("llm", "embeddings", classify)
 
-    async def _emotion(self, text: str, audio: Audio | None, timings: dict[str, float]) -> EmotionResult | None:
+    async def _emotion(self, text: str, audio: Audio | None) -> EmotionResult | None:
         """The fast pass (text and voice, no LLM): it sits on the path to the first reply sound."""
         classifier = self.stages.emotion
         if classifier is None:
             return None
-        t = time.perf_counter()
-        result = await self._run_emotion(functools.partial(classifier.classify, text, audio, use_llm=False))
-        timings["emotion_ms"] = _ms(time.perf_counter() - t)
-        return result
+        return await self._run_emotion(functools.partial(classifier.classify, text, audio, use_llm=False))
 
     def refine_emotion_later(self, turn_id: int, text: str, audio: Audio | None, first: EmotionResult | None) -> None:
         """Seed 5's LLM fallback for an unsure result, after the reply: it updates the shown and saved state.
