@@ -39,6 +39,10 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--turns", type=int, default=5, help="measured turns per language (after a warm-up)")
     bench.add_argument("--languages", default="en,ru", help="comma-separated: en, ru")
     bench.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    mode = bench.add_mutually_exclusive_group()
+    mode.add_argument("--listening", action="store_true", help="instead: CPU cost of a 60 s push-to-talk hold")
+    mode.add_argument("--voices", action="store_true", help="instead: each installed voice's round-trip WER and speed")
+    mode.add_argument("--speech", action="store_true", help="instead: STT WER and language detection on real speech")
 
     metrics = sub.add_parser("metrics", help="print the metrics (Prometheus text): latencies, scheduler, MoE")
     metrics.add_argument("--live", action="store_true", help="ask the running Sova (needs [metrics] http = true)")

@@ -43,6 +43,7 @@ from engine.pipeline import warmup
 from engine.pipeline.inputs import AudioInput, TextInput, TurnInput
 from engine.pipeline.listening import Listening
 from engine.pipeline.prompt import Prompts
+from engine.pipeline.recognise import language_hint
 from engine.pipeline.stages import Stages, build_stages
 from engine.pipeline.turn import TurnRunner
 from engine.registry.manifest import Role
@@ -262,11 +263,13 @@ class Assistant:
         stages = self._require_stages()
         wanted = language or self.config.app.language
         forced: SpokenLanguage | None = wanted if wanted in ("ru", "en") else None  # type: ignore[assignment]
+        hint = language_hint(self.config, self._runner.last_language if self._runner else None)
         params = VadParams.from_config(self.config.audio.vad)
         run_stt = functools.partial(self.scheduler.run, "stt", "stt")  # under the device lease, like any STT
         if self._listening is not None:
             self._listening.cancel()
-        self._listening = Listening(stages.vad, stages.stt, params, run_stt, asyncio.get_running_loop(), forced)
+        loop = asyncio.get_running_loop()
+        self._listening = Listening(stages.vad, stages.stt, params, run_stt, loop, forced, hint=hint)
         self.bus.publish(StateChanged(AssistantState.LISTENING))
         return self._listening
 

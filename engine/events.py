@@ -52,6 +52,9 @@ class TranscriptReady:
     turn_id: int
     transcript: Transcript
     source: TurnSource
+    #: how its language was chosen: "chosen" (given), "detected", or an unsure detection's fallback
+    #: ("previous": the last turn's, "interface": the window's); "" when not told
+    language_reason: str = ""
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,7 @@ class EngineBridge(QObject):
         self._source: AudioSource | None = None
         self._listening: Listening | None = None
         self._muted = False
+        self._language_choice = "auto"  # the window's switch: "auto" (the config's language), "ru", "en"
         self._origin = "window"
         self._turn_origin: dict[int, str] = {}
         self._turn_emitted = False
@@ -241,6 +242,17 @@ class EngineBridge(QObject):
             self.assistant.interrupt()
         self.muted_changed.emit(muted)
 
+    @property
+    def language(self) -> str:
+        """The language the next turn is asked in: the switch's "ru"/"en", else `[app] language`."""
+        return self._language_choice if self._language_choice in ("ru", "en") else self.config.app.language
+
+    def set_language(self, choice: str) -> None:
+        """Ask the next turns in `choice`: "ru", "en", or "auto" (the config's language, often detection)."""
+        if choice not in ("auto", "ru", "en"):
+            raise ValueError(f"unknown language choice {choice!r}")
+        self._language_choice = choice
+
     def interrupt(self) -> None:
         """Stop the current reply (generation and speech) at once."""
         if self.assistant is not None:
@@ -257,7 +269,7 @@ class EngineBridge(QObject):
             return None
         assistant = self.assistant
         self.interrupt()  # barge-in: a new question stops the reply being spoken
-        language = self.config.app.language
+        language = self.language
         return self._spawn(origin, speak, lambda sink: assistant.ask_text(text, sink, language=language))
 
     @property
@@ -275,7 +287,7 @@ class EngineBridge(QObject):
             return False
         self.interrupt()
         # finished phrases are transcribed while the key is still held: at release only the tail is left
-        listening = self.assistant.listen(self.config.app.language)
+        listening = self.assistant.listen(self.language)
         try:
             source = self._source_factory(self.config)
             source.on_chunk = listening.feed
@@ -301,7 +313,7 @@ class EngineBridge(QObject):
         if assistant is None:
             return None
         turn = AudioInput(audio, ended_at, listening)
-        language = self.config.app.language
+        language = self.language
         return self._spawn(origin, True, lambda sink: assistant.ask_audio(turn, sink, language=language))
 
     # -- running requests -----------------------------------------------------------------------------

@@ -89,6 +89,10 @@ class MainWindow(QMainWindow):
         self.level = LevelMeter()
         self.level.hide()
         self.talk = TalkButton()
+        self.language_switch = QComboBox()  # the language of the next turns: Auto (as configured), RU, EN
+        for text, code in (("", "auto"), ("RU", "ru"), ("EN", "en")):
+            self.language_switch.addItem(text, code)
+        self.language_switch.currentIndexChanged.connect(self._on_language_chosen)
         self.input = QLineEdit()
         self.input.returnPressed.connect(self.send_text)
         self.send = QPushButton()
@@ -99,6 +103,7 @@ class MainWindow(QMainWindow):
 
         bottom = QHBoxLayout()
         bottom.addWidget(self.talk)
+        bottom.addWidget(self.language_switch)
         bottom.addWidget(self.input, 1)
         bottom.addWidget(self.send)
         bottom.addWidget(self.stop)
@@ -176,6 +181,9 @@ class MainWindow(QMainWindow):
     def end_talk(self) -> None:
         """Push-to-talk released."""
         self.bridge.end_recording()
+
+    def _on_language_chosen(self, index: int) -> None:
+        self.bridge.set_language(self.language_switch.itemData(index))
 
     def set_hold_key(self, text: str) -> None:
         """Use `text` (a QKeySequence text) as the hold key."""
@@ -346,6 +354,10 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Sova"))
         self.menu.setTitle(self.tr("&Sova"))
         self.input.setPlaceholderText(self.tr("Type a question and press Enter"))
+        self.language_switch.setItemText(0, self.tr("Auto"))
+        self.language_switch.setToolTip(
+            self.tr("The language of your next questions (Auto: as in the settings, detected by default)")
+        )
         self.send.setText(self.tr("Send"))
         self.stop.setText(self.tr("Stop"))
         self.stop.setToolTip(self.tr("Stop the reply (Esc)"))

@@ -98,5 +98,18 @@ async def _bench(config: SovaConfig, args: argparse.Namespace) -> int:
 
 
 def run_bench_command(config: SovaConfig, args: argparse.Namespace) -> int:
-    """Run `sova bench`."""
+    """Run `sova bench`: voice-to-voice latency, or one of the other measurements (their own modules)."""
+    passed = ["--json", str(args.json)] if args.json else []
+    if args.listening:
+        from engine.bench import listening
+
+        return listening.main(passed)
+    if args.voices:
+        from engine.bench import voices
+
+        return voices.main([*passed, "--languages", args.languages])
+    if args.speech:
+        from engine.bench import speech
+
+        return speech.main(passed)
     return asyncio.run(_bench(config, args))

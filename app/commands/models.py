@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from engine.errors import ManifestError, ModelInstallError, SovaError
+from engine.pipeline.stages import AutoVoice, auto_voice, voice_options
 from engine.registry.install import add_user_file, install_from_pypi
 from engine.registry.manifest import load_manifest
 from engine.registry.registry import ModelProvider, Registry
@@ -49,11 +51,18 @@ def _yes_no(value: bool | None) -> str:
     return {True: "yes", False: "NO", None: "-"}[value]
 
 
+def auto_voices(registry: Registry) -> list[AutoVoice]:
+    """The voice `[audio.tts] <language> = "auto"` would use for each spoken language, and why."""
+    return [auto_voice(lang, voice_options(registry, lang)) for lang in ("en", "ru")]
+
+
 def list_models(registry: Registry, as_json: bool) -> int:
     """Print every model; exit 0 even when some are missing (that is information, not failure)."""
     rows = [_row(p) for p in sorted(registry, key=lambda p: (p.manifest.kind, p.manifest.id))]
+    voices = auto_voices(registry)
     if as_json:
-        print(json.dumps({"models": rows, "manifest_problems": registry.problems}, indent=2, ensure_ascii=False))
+        data = {"models": rows, "auto_voices": [asdict(v) for v in voices], "manifest_problems": registry.problems}
+        print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
     header = ("id", "kind", "role", "installed", "verified", "size", "licence")
     table = [header] + [
@@ -78,6 +87,9 @@ def list_models(registry: Registry, as_json: bool) -> int:
         print()
         for r in notes:
             print(f"{r['id']}: {r['reason']}")
+    print('\nvoices with [audio.tts] <language> = "auto" (a Piper voice, else Festival, else eSpeak NG):')
+    for v in voices:
+        print(f"  {v.language}: {v.model_id} ({v.reason})" if v.model_id else f"  {v.language}: none ({v.reason})")
     if registry.problems:
         print("\nmanifests that could not be read (their models are not offered):", file=sys.stderr)
         for problem in registry.problems:

@@ -35,6 +35,7 @@ from engine.pipeline.inputs import AudioInput
 from engine.pipeline.splitter import SentenceSplitter, split_sentences
 from engine.pipeline.warmup import prime_llm
 from engine.stages.base import EmotionResult, SamplingParams, SpeechSynthesizer, SpokenLanguage
+from engine.stages.tts.normalise import speakable
 
 #: microphone block length when the bench plays a question in real time
 HOLD_STEP_S = 0.1
@@ -192,7 +193,8 @@ class Bench:
         return "".join(parts).strip() if not stop_at_first_sentence else (splitter.flush() or "")
 
     def _speak(self, text: str, lang: SpokenLanguage) -> tuple[Audio, SpeechSynthesizer]:
-        _, voice = self.stages.tts.voice_for(text, lang)
+        voice_language, voice = self.stages.tts.voice_for(text, lang)
+        text = speakable(text, voice_language)  # as the turn does before its TTS, so the bench stays fair
         piper = getattr(voice, "_voice", None)
         if piper is None:  # eSpeak NG: our wrapper is the ctypes call itself
             return voice.synthesize(text), voice
@@ -205,8 +207,8 @@ class Bench:
         t0 = time.perf_counter()
         text = await self.lanes.run("stt", self._transcribe, to_whisper_input(utt.audio), utt.language)
         reply = await self.lanes.run("llm", self._generate, text, utt.language, False)
-        _, voice = self.stages.tts.voice_for(reply, utt.language)
-        await self.lanes.run("tts", voice.synthesize, reply)
+        voice_language, voice = self.stages.tts.voice_for(reply, utt.language)
+        await self.lanes.run("tts", lambda: voice.synthesize(speakable(reply, voice_language)))
         run.add("baseline_v2v_ms", (time.perf_counter() - t0) * 1000.0)
 
     async def limit(self, utt: Utterance, run: LanguageRun) -> None:

@@ -17,10 +17,11 @@ transcript.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +30,7 @@ from engine.audio.resample import WHISPER_RATE, to_whisper_input
 from engine.audio.types import Audio
 from engine.errors import NoSpeechError
 from engine.stages.base import SpeechRecognizer, SpeechSegment, SpokenLanguage, Transcript
+from engine.stages.stt.faster_whisper import LanguageReason, decide_language
 from engine.stages.vad.segmenter import SegmentTracker, VadParams
 from engine.stages.vad.silero import WINDOW, SileroVAD
 
@@ -41,6 +43,41 @@ STEP_S = 0.15
 SETTLE_S = 0.03
 #: boundaries of one segment seen in two passes may differ by this much
 TOLERANCE_S = 0.06
+
+
+@dataclass(frozen=True)
+class LanguageHint:
+    """What an unsure language detection falls back on: the previous turn's language, else the interface's."""
+
+    previous: SpokenLanguage | None = None
+    fallback: SpokenLanguage | None = None
+
+
+@runtime_checkable
+class LanguageDetector(Protocol):
+    """A recognizer that can say how likely each language is (Whisper); others detect inside `transcribe`."""
+
+    def language_probabilities(self, audio: Audio) -> Mapping[str, float]:
+        """The probability of each language being spoken in `audio`."""
+        ...
+
+
+def transcribe_speech(
+    stt: SpeechRecognizer, speech: Audio, language: SpokenLanguage | None, hint: LanguageHint
+) -> tuple[Transcript, LanguageReason]:
+    """The words of `speech` (audio the VAD kept) in `language`, or when None in the language detected on it.
+
+    An unsure detection takes the language of `hint` (see `decide_language`) rather than Whisper's
+    guess, which leans to English on short Russian clips. Blocking: call it on the stt lane.
+    """
+    if language is not None:
+        return stt.transcribe(speech, language), "chosen"
+    if not isinstance(stt, LanguageDetector):
+        return stt.transcribe(speech, None), "detected"
+    probabilities = stt.language_probabilities(speech)
+    chosen, reason = decide_language(probabilities, hint.previous, hint.fallback)
+    transcript = stt.transcribe(speech, chosen)
+    return dataclasses.replace(transcript, language_probability=float(probabilities.get(chosen, 0.0))), reason
 
 
 @dataclass(frozen=True)
@@ -124,9 +161,14 @@ class Listening:
         run_stt: StageRunner,
         loop: asyncio.AbstractEventLoop,
         language: SpokenLanguage | None,
+        *,
+        hint: LanguageHint | None = None,
     ) -> None:
         self._vad, self._stt, self._params, self._run, self._loop = vad, stt, params, run_stt, loop
+        #: the language given, or once the first segment is heard the one detected on it (then kept)
         self.language = language
+        self.language_reason: LanguageReason = "chosen" if language is not None else "detected"
+        self._hint = hint or LanguageHint()
         self._recording = _Recording()
         self._stream = vad.stream()
         self._tracker = SegmentTracker(params, vad.frame_s)
@@ -142,14 +184,20 @@ class Listening:
         self._recording.append(to_whisper_input(chunk).samples)
         self._loop.call_soon_threadsafe(self._wake.set)
 
-    def _transcribe(self, audio: Audio, segment: SpeechSegment) -> Transcript:
+    def _transcribe(self, audio: Audio, segment: SpeechSegment) -> tuple[Transcript, LanguageReason]:
         rate = audio.sample_rate
         part = Audio(audio.samples[int(segment.start_s * rate) : int(segment.end_s * rate)], rate)
-        return self._stt.transcribe(part, self.language)
+        return transcribe_speech(self._stt, part, self.language, self._hint)
 
-    def _transcribe_recorded(self, segment: SpeechSegment) -> Transcript:
+    def _transcribe_recorded(self, segment: SpeechSegment) -> tuple[Transcript, LanguageReason]:
         start, end = int(segment.start_s * WHISPER_RATE), int(segment.end_s * WHISPER_RATE)
-        return self._stt.transcribe(Audio(self._recording.samples(start, end), WHISPER_RATE), self.language)
+        part = Audio(self._recording.samples(start, end), WHISPER_RATE)
+        return transcribe_speech(self._stt, part, self.language, self._hint)
+
+    def _keep_language(self, transcript: Transcript, reason: LanguageReason) -> None:
+        """Detect once (on the first segment heard), then keep it: one question, one language."""
+        if self.language is None:
+            self.language, self.language_reason = transcript.language, reason
 
     def _scan(self, samples: npt.NDArray[np.float32], first: int) -> _Scan:
         """Score new audio and segment it (on the stt lane); segments before `first` are left out."""
@@ -179,8 +227,8 @@ class Listening:
                 if self._closed:
                     return
                 if not any(same_segment(segment, d.segment) for d in self._done):
-                    transcript = await self._run(self._transcribe_recorded, segment)
-                    self.language = self.language or transcript.language  # detect once, then keep it
+                    transcript, reason = await self._run(self._transcribe_recorded, segment)
+                    self._keep_language(transcript, reason)
                     self._done.append(_Done(segment, transcript.text))
                 if index < scan.final:  # it will not change: never look at it again
                     self._checked = index + 1
@@ -205,19 +253,19 @@ class Listening:
             raise NoSpeechError(
                 "no speech was found in the recording", hint="check the microphone and speak closer to it"
             )
-        texts, language, probability, model_id = [], self.language, 1.0, self._stt.model_id
+        texts, probability, model_id = [], 1.0, self._stt.model_id
         for segment in segments:
             known = next((d for d in self._done if same_segment(segment, d.segment)), None)
             if known is not None:
                 texts.append(known.text)
                 continue
-            transcript = await self._run(self._transcribe, full, segment)
-            language = language or transcript.language
+            transcript, reason = await self._run(self._transcribe, full, segment)
+            self._keep_language(transcript, reason)
             probability = min(probability, transcript.language_probability)
             texts.append(transcript.text)
         text = " ".join(t.strip() for t in texts if t.strip())
         speech_s = sum(s.end_s - s.start_s for s in segments)
-        return Transcript(text, language or "en", probability, speech_s, model_id)
+        return Transcript(text, self.language or "en", probability, speech_s, model_id)
 
     def cancel(self) -> None:
         """Stop without a result (the key press was abandoned)."""

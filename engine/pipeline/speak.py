@@ -23,6 +23,7 @@ from engine.pipeline.respond import ReplyStream
 from engine.pipeline.splitter import SentenceSplitter
 from engine.scheduler.lanes import Lanes
 from engine.stages.base import SpokenLanguage
+from engine.stages.tts.normalise import speakable
 from engine.stages.tts.router import VoiceRouter
 
 #: a first sentence longer than this is spoken from its first comma on: the user hears the answer
@@ -135,7 +136,7 @@ class Speaker:
     ) -> None:
         started = time.perf_counter()
         voice_language, voice = self.voices.voice_for(sentence, language)
-        audio = await self.lanes.run("tts", voice.synthesize, sentence)
+        audio = await self.lanes.run("tts", lambda: voice.synthesize(speakable(sentence, voice_language)))
         if log.tts_first_audio_ms is None:
             log.tts_first_audio_ms = round((time.perf_counter() - started) * 1000.0, 1)
         if cancel.is_set() or audio.samples.size == 0:

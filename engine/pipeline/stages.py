@@ -1,16 +1,16 @@
 """Builds the stage backends a turn needs from the config and the registry, with fallbacks.
 
 A model that is missing or damaged is replaced by the next one of its kind (primary LLM ->
-lightweight -> micro; Whisper base -> tiny.en; a language's voice -> the other voice) and the
-substitution is reported as a notice, never a crash. Only when no model of a kind can be loaded
-does building fail, with the reason of each candidate.
+lightweight -> micro; Whisper base -> tiny.en; a language's voice -> the next voice in the order
+Piper, Festival, eSpeak NG) and the substitution is reported as a notice, never a crash. Only when
+no model of a kind can be loaded does building fail, with the reason of each candidate.
 """
 
 from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -104,10 +104,8 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     voices: dict[SpokenLanguage, SpeechSynthesizer] = {}
     wanted_voices: tuple[tuple[SpokenLanguage, str], ...] = (("en", config.audio.tts.en), ("ru", config.audio.tts.ru))
     for lang, wanted in wanted_voices:
-        installed = [p.manifest for p in registry.select(kind="tts", language=lang) if p.status().installed]
         try:
-            candidates = voice_candidates(installed, wanted)
-            _, voices[lang] = _load_first(registry, candidates, tts_options, f"{lang} voice", notices)
+            voices[lang] = _load_voice(registry, lang, wanted, tts_options, notices)
         except ModelUnavailableError as exc:
             notices.append(f"no {lang} voice: {exc.message}")
     if not voices:
@@ -125,14 +123,106 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     )
 
 
-def voice_candidates(installed: Sequence[Manifest], wanted: str) -> list[str]:
-    """Voices to try for a language: `wanted` first, then the installed ones, neural (Piper) before formant.
+#: voice formats `auto` prefers, best first (issue 13, Russian round trip through Whisper base): a
+#: neural Piper voice, then Festival's unit selection from real recordings (23% WER), then eSpeak NG's
+#: formant synthesis (123%); a format not listed comes after them
+VOICE_PREFERENCE: tuple[tuple[str, str], ...] = (
+    ("piper", "a neural Piper voice"),
+    ("festival", "Festival, unit selection from recordings"),
+    ("espeak-ng", "eSpeak NG, formant synthesis"),
+)
+_VOICE_FORMATS = [fmt for fmt, _ in VOICE_PREFERENCE]
 
-    `wanted == "auto"` means just the installed ones in that order: eSpeak NG speaks Russian until a
-    Piper ru voice is installed, then Piper does, without touching the config.
+
+def voice_rank(manifest: Manifest) -> tuple[int, str]:
+    """Sort key of a voice for `auto`: its format's place in `VOICE_PREFERENCE`, then its id."""
+    fmt = manifest.format
+    return (_VOICE_FORMATS.index(fmt) if fmt in _VOICE_FORMATS else len(_VOICE_FORMATS), manifest.id)
+
+
+def voice_kind(manifest: Manifest) -> str:
+    """What kind of voice it is, in words."""
+    return dict(VOICE_PREFERENCE).get(manifest.format, f"a {manifest.format} voice")
+
+
+def voice_candidates(installed: Sequence[Manifest], wanted: str) -> list[str]:
+    """Voices to try for a language: `wanted` first, then the installed ones in `VOICE_PREFERENCE` order.
+
+    `wanted == "auto"` means just the installed ones in that order: a Piper ru voice speaks Russian once
+    it is installed, else Festival once its packages are, else eSpeak NG, without touching the config.
     """
-    ranked = [m.id for m in sorted(installed, key=lambda m: (m.format != "piper", m.id))]
+    ranked = [m.id for m in sorted(installed, key=voice_rank)]
     return ranked if wanted == "auto" else [wanted, *ranked]
+
+
+@dataclass(frozen=True)
+class VoiceOption:
+    """A voice of a language, and why it cannot speak ("" when it can)."""
+
+    manifest: Manifest
+    unavailable: str = ""
+
+
+@dataclass(frozen=True)
+class AutoVoice:
+    """Which voice `auto` picks for a language (None: none can speak), and why in words."""
+
+    language: str
+    model_id: str | None
+    reason: str
+    first_choice: bool  # no voice ranks above it
+
+
+def auto_voice(language: str, options: Sequence[VoiceOption]) -> AutoVoice:
+    """The voice `auto` uses among `options` (every voice of `language`, usable or not), and why."""
+    ranked = sorted(options, key=lambda o: voice_rank(o.manifest))
+    chosen = next((o for o in ranked if not o.unavailable), None)
+    if chosen is None:
+        why = "; ".join(f"{o.manifest.id}: {o.unavailable}" for o in ranked) or "no voice manifest for it"
+        return AutoVoice(language, None, f"no {language} voice can speak: {why}", False)
+    better = ranked[: ranked.index(chosen)]
+    kind = voice_kind(chosen.manifest)
+    if not better:
+        return AutoVoice(language, chosen.manifest.id, f"{kind}, the first choice", True)
+    skipped = "; ".join(f"{o.manifest.id} ({voice_kind(o.manifest)}) is {o.unavailable}" for o in better)
+    return AutoVoice(language, chosen.manifest.id, f"{kind}, because {skipped}", False)
+
+
+def voice_options(registry: Registry, language: str, failed: Mapping[str, str] | None = None) -> list[VoiceOption]:
+    """Every voice of `language` in the registry with why it cannot speak: not installed, or `failed` to load."""
+    failed = failed or {}
+    options = []
+    for provider in registry.select(kind="tts", language=language):
+        status = provider.status()
+        reason = failed.get(provider.manifest.id) or ("" if status.installed else status.reason)
+        options.append(VoiceOption(provider.manifest, reason))
+    return options
+
+
+def _load_voice(
+    registry: Registry, lang: SpokenLanguage, wanted: str, options: TTSOptions, notices: list[str]
+) -> SpeechSynthesizer:
+    """Load `wanted` (or `auto`'s choice) for `lang`; a notice says why when it is not the first choice."""
+    installed = [o.manifest for o in voice_options(registry, lang) if not o.unavailable]
+    failed: dict[str, str] = {}
+    for model_id in dict.fromkeys(voice_candidates(installed, wanted)):
+        try:
+            voice: SpeechSynthesizer = registry.get(model_id).load(options)
+        except ModelUnavailableError as exc:
+            failed[model_id] = f"unavailable: {exc.message}"
+            log.warning("%s voice %s unavailable: %s", lang, model_id, exc.message)
+            continue
+        if wanted != "auto" and model_id != wanted:
+            notices.append(f"{lang} voice: using {model_id} because {wanted} is {failed[wanted]}")
+        elif wanted == "auto":
+            choice = auto_voice(lang, voice_options(registry, lang, failed))
+            if not choice.first_choice:
+                notices.append(f"{lang} voice: {model_id} speaks ({choice.reason})")
+        return voice
+    raise ModelUnavailableError(
+        f"no {lang} voice can be loaded:\n    " + "\n    ".join(f"{i}: {r}" for i, r in failed.items()),
+        hint="run `sova models install-defaults`, or `sova models list` to see what is installed",
+    )
 
 
 def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], notices: list[str]) -> LoadedLLM:

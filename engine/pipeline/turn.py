@@ -86,6 +86,8 @@ class TurnRunner:
         self.speaker = Speaker(stages.tts, lanes, emit)
         #: a note for the next prompt only (e.g. the state saved at the last shutdown)
         self.carry_over = ""
+        #: the language of the last turn: an unsure language detection in the next one takes it
+        self.last_language: SpokenLanguage | None = None
         #: work that follows a turn (the emotion's LLM fallback); awaited at shutdown
         self.background: set[asyncio.Task[None]] = set()
 
@@ -140,12 +142,13 @@ class TurnRunner:
         # 1. recognise: the user's words (STT, or typed)
         if isinstance(turn_input, AudioInput):
             self.emit(StateChanged(AssistantState.TRANSCRIBING))
-        heard = turn.recognised = await self.recognise(turn_input, language, cancel)
+        heard = turn.recognised = await self.recognise(turn_input, language, cancel, self.last_language)
         if heard.stt_ms is not None:
             turn.timings["stt_ms"] = heard.stt_ms
-        self.emit(TranscriptReady(turn.turn_id, heard.transcript, heard.source))
+        self.emit(TranscriptReady(turn.turn_id, heard.transcript, heard.source, heard.language_reason))
         llm, decision = self.responder.choose(self.stages.llm, self.stages.lightweight, forced)
         turn.language = choose_language(language, self.config.app.language, heard.transcript.language) or "en"
+        self.last_language = turn.language
         history = self.history.chat_history(HISTORY_MESSAGES)
         # the user's words are on disk before anything else can fail
         self.history.add("user", heard.transcript.text, meta={"turn": turn.turn_id, "language": turn.language})

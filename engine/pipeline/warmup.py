@@ -1,6 +1,7 @@
 """Warming the models at start, so the first turn is as fast as the later ones.
 
-The first call into each backend allocates its buffers and compiles its kernels, and the LLM's
+The first call into each backend allocates its buffers and compiles its kernels (and the first
+sentence with a number would import the Russian text normaliser), and the LLM's
 first prompt has to read the whole system message. Doing that once at start (with the real system
 prompt of the likely reply language) leaves the KV cache holding that prefix, exactly as a previous
 turn would have: the first question then pays only for its own words.
@@ -14,6 +15,7 @@ from engine.audio.types import Audio
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.stages import Stages
 from engine.stages.base import LanguageModel, SamplingParams, SpokenLanguage
+from engine.stages.tts import normalise
 from engine.stages.vad.segmenter import VadParams
 
 _SILENCE = Audio(np.zeros(16000, np.float32), 16000)
@@ -33,6 +35,11 @@ def warm_recognition(stages: Stages, params: VadParams) -> None:
 
 
 def warm_voices(stages: Stages) -> None:
-    """Each voice speaks one short word."""
+    """Each voice speaks one short word; with a Russian voice, the Russian text normaliser is imported first.
+
+    (ru-normalizr takes about a third of a second to import: the first sentence with a number would pay it.)
+    """
+    if "ru" in stages.tts.voices:
+        normalise.prepare()
     for language, voice in stages.tts.voices.items():
         voice.synthesize("Да." if language == "ru" else "Yes.")

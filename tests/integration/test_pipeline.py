@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import difflib
 import re
 import subprocess
 import sys
@@ -20,6 +19,8 @@ from engine.audio.io import read_audio
 from engine.audio.resample import to_whisper_input
 from engine.audio.sinks import WavFileSink
 from engine.audio.types import Audio
+from engine.bench.voices import word_errors
+from engine.bench.voices import words as words_said
 from engine.errors import AudioInputError, NoSpeechError
 from engine.events import Event, Notice, ReplyDelta, SentenceSpoken, StateChanged, TurnFailed
 from engine.memory.history import HistoryStore
@@ -40,19 +41,11 @@ def overlap(expected: str, heard: str, stem: int = 4) -> float:
     return sum(w in got for w in want) / max(1, len(want))
 
 
-RUSSIAN_DISTRACTORS = (
-    "Столица Франции — Париж.",
-    "В неделе семь дней.",
-    "Я Сова, ваш голосовой помощник.",
-    "Мне жаль, что вам грустно сегодня.",
-    "Сегодня хорошая погода, можно погулять.",
-)
-
-
-def similarity(a: str, b: str) -> float:
-    """Likeness of the letters of two Russian texts (0..1), robust to a misheard word boundary."""
-    letters = [re.sub("[^а-я]", "", t.lower().replace("ё", "е")) for t in (a, b)]
-    return difflib.SequenceMatcher(None, *letters).ratio()
+#: Whisper base hearing the Festival voice speak the reply (temperature 0.7, so replies vary): measured
+#: WER 0-8% on five replies of 10-31 words, 40% (2 of 5 words) and 44% (4 of 9, another question) on
+#: short ones; eSpeak NG scores over 80%. Allowed: half the words, or 3 words on a reply too short for a rate.
+RUSSIAN_REPLY_WER = 0.5
+RUSSIAN_REPLY_MIN_ERRORS = 3
 
 
 def start_env(data_dir: Path, overrides: dict[str, Any]) -> AssistantEnv:
@@ -102,18 +95,17 @@ def test_spoken_russian_question_gets_a_russian_spoken_answer(default_env: Assis
     result, reply = ask_wav(env, DATA / "ru_capital_france.wav", tmp_path / "reply.wav", language="ru")
     assert "франц" in result.transcript.lower()
     assert re.search("[а-яё]", result.reply_text.lower()), result.reply_text
-    assert result.models["tts"] == "espeak-ng-ru"
-    # eSpeak NG is a formant voice that Whisper base hears only in part ("Увы, нанима дупомощь, вам
-    # сетим." for "Увы, но я не могу помочь вам с этим."), so the check is discriminative: what Whisper
-    # hears must be closer to this reply than to other Russian sentences. (A Piper ru_RU voice, manifest
-    # piper-ru-ru-irina-medium, is the user's way to a clear Russian voice.)
+    # `auto` speaks Russian with Festival (Debian festvox-ru) unless a Piper ru voice was added
+    assert result.models["tts"] == "festival-ru"
+    # the spoken reply is heard back by transcription: Whisper base must get most of its words
     padded = Audio(np.concatenate([np.zeros(8000, np.float32), to_whisper_input(reply).samples]), 16000)
     heard = env.assistant.stages.stt.transcribe(padded, "ru")  # type: ignore[union-attr]
-    assert re.search("[а-яё]", heard.text.lower()), heard.text
-    # (a distractor that says what the reply says is no distractor)
-    distractors = [d for d in (result.transcript, *RUSSIAN_DISTRACTORS) if similarity(d, result.reply_text) < 0.8]
-    mine = similarity(heard.text, result.reply_text)
-    assert all(mine > similarity(heard.text, d) for d in distractors), (result.reply_text, heard.text)
+    errors, said = word_errors(result.reply_text, heard.text, "ru"), len(words_said(result.reply_text, "ru"))
+    assert said and errors <= max(RUSSIAN_REPLY_MIN_ERRORS, RUSSIAN_REPLY_WER * said), (
+        result.reply_text,
+        heard.text,
+        f"WER {errors / said:.0%}",
+    )
 
 
 def test_streaming_speaks_the_first_sentence_before_the_reply_is_finished(env: AssistantEnv, tmp_path: Path) -> None:

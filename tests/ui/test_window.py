@@ -153,3 +153,32 @@ def test_missing_microphone_shows_a_banner_naming_the_fix(qtbot: QtBot, sova: So
     text = sova.window.banner.text()
     assert "microphone" in text and "What to do:" in text
     assert not sova.bridge.recording and sova.window.state.state != "listening"
+
+
+def test_the_language_switch_sets_the_language_of_the_next_turns(qtbot: QtBot, sova: SovaApp) -> None:
+    window, bridge = sova.window, sova.bridge
+    switch = window.language_switch
+    qtbot.waitUntil(lambda: switch.isVisible() and switch.width() > 0, timeout=5000)
+    # beside the talk button, before the text field, on their row
+    assert window.talk.geometry().right() < switch.geometry().left() < window.input.geometry().left()
+    assert switch.geometry().center().y() == pytest.approx(window.talk.geometry().center().y(), abs=8)
+    assert [switch.itemData(i) for i in range(switch.count())] == ["auto", "ru", "en"]
+    assert switch.currentData() == "auto" and switch.itemText(0) == "Auto"
+    finished = _record_finished(sova)
+
+    switch.setCurrentIndex(switch.findData("ru"))  # the scripted STT hears the language it is asked for
+    assert bridge.language == "ru"
+    assert bridge.begin_recording()
+    bridge.end_recording()
+    qtbot.waitUntil(lambda: len(finished) == 1, timeout=TURN_TIMEOUT_MS)
+    bridge.ask_text("What colour is the sky?")  # typed, in English: still asked in the chosen language
+    qtbot.waitUntil(lambda: len(finished) == 2, timeout=TURN_TIMEOUT_MS)
+
+    switch.setCurrentIndex(switch.findData("auto"))  # back to the config's language ("en" in these tests)
+    assert bridge.language == sova.config.app.language == "en"
+    assert bridge.begin_recording()
+    bridge.end_recording()
+    qtbot.waitUntil(lambda: len(finished) == 3, timeout=TURN_TIMEOUT_MS)
+    assert [r.language for r in finished] == ["ru", "ru", "en"]
+    with pytest.raises(ValueError, match="unknown language"):
+        bridge.set_language("de")

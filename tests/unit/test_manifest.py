@@ -288,3 +288,100 @@ def test_versions_order() -> None:
     old = parse_version_id("qwen2.5-7b-instruct-q5_k_m-v1.0")
     new = parse_version_id("qwen2.5-7b-instruct-q5_k_m-v1.1")
     assert old.lineage == new.lineage and new.version > old.version
+
+
+# -- models the system packages install (source kind "system") --------------------------------------
+
+
+def system_voice(folder: Path, **source: Any) -> dict[str, Any]:
+    return base(
+        id="voice-ru",
+        kind="tts",
+        format="festival",
+        adapter="festival",
+        quant=None,
+        context_length=None,
+        capabilities=["speak"],
+        languages=["ru"],
+        path="russian/voice",
+        source={"kind": "system", "packages": ["festival", "festvox-ru"], "root": str(folder), **source},
+    )
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ({"root": "usr/share/festival"}, "root must be an absolute folder"),
+        ({"root": "/usr/share/../etc"}, "root must be an absolute folder"),
+        ({"packages": []}, "packages"),
+        ({"packages": ["Festival; rm -rf /"]}, "not Debian package names"),
+        ({"commands": ["/usr/bin/festival"]}, "bare program names"),
+        ({"url": "https://example.invalid"}, "unknown field"),
+    ],
+)
+def test_system_source_rules(tmp_path: Path, source: dict[str, Any], message: str) -> None:
+    path = write(tmp_path, system_voice(Path("/usr/share/festival/voices"), **source), "m.yaml")
+    with pytest.raises(ManifestError) as err:
+        load_manifest(path)
+    assert message in "\n".join(err.value.problems)
+
+
+def test_a_system_model_without_checksum_needs_skip_checksum(tmp_path: Path) -> None:
+    path = write(tmp_path, system_voice(tmp_path) | {"checksum_sha256": None}, "m.yaml")
+    with pytest.raises(ManifestError, match="checksum_sha256 is required"):
+        load_manifest(path)
+
+
+def _system_provider(tmp_path: Path, commands: list[str], checksum: str = "0" * 64):  # type: ignore[no-untyped-def]
+    root = tmp_path / "usr-share"
+    write(tmp_path / "manifests", system_voice(root, commands=commands) | {"checksum_sha256": checksum})
+    registry = Registry.from_dirs([tmp_path / "manifests"], tmp_path / "models", tmp_path / "state")
+    return registry.get("voice-ru"), root / "russian" / "voice"
+
+
+def test_a_system_model_lives_under_its_root_and_says_how_to_install_it(tmp_path: Path) -> None:
+    provider, folder = _system_provider(tmp_path, ["sh"])
+    assert provider.path == folder  # not under the models dir
+    status = provider.status()
+    assert not status.installed
+    assert "sudo apt-get install -y festival festvox-ru" in status.reason and str(folder) in status.reason
+    with pytest.raises(ModelUnavailableError, match="apt-get install"):
+        provider.load()
+
+
+def test_a_system_model_needs_its_commands_on_path(tmp_path: Path) -> None:
+    provider, folder = _system_provider(tmp_path, ["sova-no-such-program"])
+    folder.mkdir(parents=True)
+    (folder / "voice.scm").write_text("(voice)")
+    status = provider.status()
+    assert not status.installed
+    assert "`sova-no-such-program`" in status.reason and "apt-get install -y festival festvox-ru" in status.reason
+
+
+def test_a_system_model_is_verified_and_a_changed_package_is_a_mismatch(tmp_path: Path) -> None:
+    import hashlib
+
+    content = b"(voice)"
+    sha = hashlib.sha256(f"voice.scm\0{hashlib.sha256(content).hexdigest()}\n".encode()).hexdigest()
+    provider, folder = _system_provider(tmp_path, ["sh"], checksum=sha)
+    folder.mkdir(parents=True)
+    (folder / "voice.scm").write_bytes(content)
+    assert provider.verify().verified is True
+    (folder / "voice.scm").write_bytes(b"(another version)")
+    status = provider.verify()
+    assert status.verified is False
+    assert "apt-get install --reinstall -y festival festvox-ru" in status.reason
+
+
+def test_install_and_add_leave_system_models_to_the_package_manager(tmp_path: Path) -> None:
+    from engine.errors import ModelInstallError
+    from engine.registry.install import install_from_pypi
+
+    provider, _ = _system_provider(tmp_path, ["sh"])
+    with pytest.raises(ModelInstallError, match="apt-get install -y festival festvox-ru"):
+        install_from_pypi(provider, tmp_path / "models")
+    download = tmp_path / "voice"
+    download.mkdir()
+    with pytest.raises(ModelInstallError) as err:
+        add_user_file(provider, download)
+    assert "system packages" in str(err.value) and "apt-get install" in str(err.value)

@@ -221,6 +221,16 @@
         <translation>Напишите вопрос и нажмите Enter</translation>
     </message>
     <message>
+        <location filename="../main_window.py" line="357" />
+        <source>Auto</source>
+        <translation>Авто</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="359" />
+        <source>The language of your next questions (Auto: as in the settings, detected by default)</source>
+        <translation>Язык следующих вопросов («Авто» — как в настройках, по умолчанию определяется сам)</translation>
+    </message>
+    <message>
         <location filename="../main_window.py" line="288" />
         <source>Send</source>
         <translation>Отправить</translation>
@@ -273,6 +283,29 @@
         <location filename="../widgets/quick_query.py" line="139" />
         <source>Close</source>
         <translation>Закрыть</translation>
+    </message>
+</context>
+<context>
+    <name>SchedulerStatus</name>
+    <message>
+        <location filename="../status.py" line="55" />
+        <source>Answering with the lighter model {model}: {reason}</source>
+        <translation>Отвечает облегчённая модель {model}: {reason}</translation>
+    </message>
+    <message>
+        <location filename="../status.py" line="58" />
+        <source>Back to the main model {model}</source>
+        <translation>Снова отвечает основная модель {model}</translation>
+    </message>
+    <message>
+        <location filename="../status.py" line="60" />
+        <source>{holder} ran for {seconds:.0f} s, past its time limit, and was stopped</source>
+        <translation>{holder} работал {seconds:.0f} с, дольше отведённого, и был остановлен</translation>
+    </message>
+    <message>
+        <location filename="../status.py" line="64" />
+        <source>The large model is switched off until restart: {reason}</source>
+        <translation>Большая модель отключена до перезапуска: {reason}</translation>
     </message>
 </context>
 <context>

@@ -3,6 +3,8 @@
 Settings measured on this project's machines (STACK.md): a single temperature of 0 (the default
 fallback ladder turned short clips into slow garbage), our own VAD (Whisper's is off), no
 conditioning on previous text, and the language either given or chosen between ru and en only.
+When the detector is unsure, `decide_language` prefers a language the caller knows (the previous
+turn's, else the interface's) over Whisper's guess: on short Russian clips Whisper leans to English.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -27,6 +29,17 @@ log = logging.getLogger(__name__)
 # en first: on a tie (neither listed) max() keeps the first
 _LANGUAGES: tuple[SpokenLanguage, ...] = ("en", "ru")
 
+
+#: why a language was chosen: given by the caller, detected, or the fallback of an unsure detection
+LanguageReason = Literal["chosen", "detected", "previous", "interface"]
+
+#: below this margin between P(ru) and P(en) the detector is unsure. Measured with Whisper base on real
+#: speech (docs/benchmarks.md, "Speech recognition on real speech"): whole utterances, all detected right,
+#: clear it (the lowest margin was 0.82); on only the first second of 120 Russian sentences it flags 8 of
+#: the 10 wrong guesses (and 16 of the 110 right ones); the next wrong one sits at 0.57, where 38 would be
+UNSURE_MARGIN = 0.25
+#: Whisper hears a Russian speaker as Ukrainian or Belarusian at times: that is no vote for English
+_HEARD_AS_RUSSIAN = ("ru", "uk", "be")
 
 #: Whisper tokens per second of speech that no real speaker exceeds (Russian runs ~8, English ~5)
 MAX_TOKENS_PER_S = 15
@@ -57,6 +70,33 @@ def pick_language(probabilities: Mapping[str, float]) -> tuple[SpokenLanguage, f
     return best, float(probabilities.get(best, 0.0))
 
 
+def russian_and_english(probabilities: Mapping[str, float]) -> tuple[float, float]:
+    """P(ru) (with P(uk) and P(be) counted as Russian) and P(en), from Whisper's `probabilities`."""
+    return sum(probabilities.get(lang, 0.0) for lang in _HEARD_AS_RUSSIAN), probabilities.get("en", 0.0)
+
+
+def decide_language(
+    probabilities: Mapping[str, float],
+    previous: SpokenLanguage | None,
+    fallback: SpokenLanguage | None,
+    threshold: float = UNSURE_MARGIN,
+) -> tuple[SpokenLanguage, LanguageReason]:
+    """Russian or English, and why, from the detector's `probabilities` (Whisper's, all languages).
+
+    Sure (P(ru) and P(en) differ by `threshold` or more; P(uk) and P(be) count as Russian): the likelier.
+    Unsure: the `previous` turn's language, else `fallback` (the interface's), else the likelier.
+    """
+    p_ru, p_en = russian_and_english(probabilities)
+    best: SpokenLanguage = "ru" if p_ru > p_en else "en"
+    if abs(p_ru - p_en) >= threshold - 1e-9:  # 0.6 - 0.35 is 0.2499...
+        return best, "detected"
+    if previous is not None:
+        return previous, "previous"
+    if fallback is not None:
+        return fallback, "interface"
+    return best, "detected"
+
+
 class WhisperRecognizer:
     """A loaded Whisper model; `transcribe` blocks (run it in an executor lane)."""
 
@@ -77,16 +117,22 @@ class WhisperRecognizer:
         self.max_audio_seconds = max_audio_seconds
         self.cache = cache
 
-    def detect_language(self, audio: Audio) -> tuple[SpokenLanguage, float]:
-        """The likelier of ru and en for `audio`, with Whisper's probability for it."""
+    def language_probabilities(self, audio: Audio) -> dict[str, float]:
+        """Whisper's probability of each language for the first 30 s of `audio` (pass the speech only)."""
         if self.english_only:
-            return "en", 1.0
+            return {"en": 1.0}
         samples = to_whisper_input(audio).samples
+        if len(samples) == 0:
+            return {}
         try:
             _, _, all_probs = self._model.detect_language(audio=samples)
         except Exception as exc:
             raise StageError("stt", f"language detection failed: {exc}") from exc
-        return pick_language(dict(all_probs))
+        return {str(lang): float(p) for lang, p in all_probs}
+
+    def detect_language(self, audio: Audio) -> tuple[SpokenLanguage, float]:
+        """The likelier of ru and en for `audio`, with Whisper's probability for it."""
+        return pick_language(self.language_probabilities(audio))
 
     def transcribe(self, audio: Audio, language: SpokenLanguage | None) -> Transcript:
         """Text of `audio` in `language` (None: the likelier of ru/en); "" when nothing was said."""
