@@ -5,17 +5,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import platform
 import sys
 import tempfile
 from pathlib import Path
-from typing import Any
 
-from app.paths import RESOURCES_DIR, AppPaths
+from app.paths import RESOURCES_DIR
+from app.wiring import open_registry
 from engine.assistant import Assistant
 from engine.bench.runner import BenchReport, run_bench
+from engine.bench.stats import machine
 from engine.config import SovaConfig
-from engine.registry.registry import Registry
 from engine.stages.base import SpokenLanguage
 
 ROWS = [
@@ -56,20 +55,8 @@ def print_table(report: BenchReport) -> None:
     print(f"models: {report.models}")
 
 
-def _machine() -> dict[str, Any]:
-    import os
-
-    return {
-        "machine": platform.machine(),
-        "cpus": os.cpu_count(),
-        "python": platform.python_version(),
-        "system": platform.platform(),
-    }
-
-
 async def _bench(config: SovaConfig, args: argparse.Namespace) -> int:
-    paths = AppPaths.from_config(config)
-    registry = Registry.from_dirs(paths.manifests_dirs, paths.models_dir, paths.state_dir)
+    registry, _paths = open_registry(config)
     # a throw-away data folder: the bench never touches the user's history, and no cached transcript helps it
     with tempfile.TemporaryDirectory(prefix="sova-bench-data-") as tmp:
         # greedy sampling: the three variants then write the same reply and time the same work
@@ -91,7 +78,7 @@ async def _bench(config: SovaConfig, args: argparse.Namespace) -> int:
             await assistant.close()
     print_table(report)
     if args.json:
-        data = report.as_json() | {"environment": _machine()}
+        data = report.as_json() | {"environment": machine()}
         args.json.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
         print(f"wrote {args.json}")
     return 0

@@ -17,7 +17,6 @@ import concurrent.futures
 import importlib.util
 import itertools
 import json
-import platform
 import sys
 import tempfile
 import time
@@ -31,6 +30,7 @@ import numpy as np
 from engine.audio.io import read_audio
 from engine.audio.resample import WHISPER_RATE, to_whisper_input
 from engine.audio.types import Audio
+from engine.bench.stats import machine
 from engine.pipeline.listening import Listening
 from engine.stages.base import SpeechRecognizer, SpokenLanguage, Transcript
 from engine.stages.vad.segmenter import VadParams
@@ -198,12 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{cost.segments_done} segments transcribed during the hold"
         )
     if args.json:
-        environment = {
-            "machine": platform.machine(),
-            "system": platform.platform(),
-            "python": platform.python_version(),
-        }
-        data = {"impl": str(args.impl or "engine/pipeline/listening.py"), "environment": environment}
+        data = {"impl": str(args.impl or "engine/pipeline/listening.py"), "environment": machine()}
         args.json.write_text(json.dumps(data | {"results": [asdict(r) for r in results]}, indent=2) + "\n")
     return 0
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import time
@@ -28,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from engine.audio.resample import to_whisper_input
 from engine.audio.types import Audio
+from engine.bench.stats import machine
 from engine.bench.wer import word_errors
 from engine.stages.base import SpokenLanguage
 from engine.stages.stt.faster_whisper import UNSURE_MARGIN, decide_language, russian_and_english
@@ -232,11 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"Whisper base int8, beam 1, {args.threads} threads)"
     )
     if args.json:
-        environment = {
-            "machine": platform.machine(),
-            "system": platform.platform(),
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
+        environment = machine() | {
             "threads": args.threads,
             "unsure_margin": UNSURE_MARGIN,
             "short_s": args.short_s,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import platform
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 
 @dataclass(frozen=True)
@@ -43,3 +46,19 @@ def summarize_all(samples: Mapping[str, Sequence[float]]) -> dict[str, Summary]:
 def ratio(numerator: float, denominator: float) -> float:
     """`numerator / denominator`, or infinity when the denominator is not positive."""
     return numerator / denominator if denominator > 0 else float("inf")
+
+
+def machine() -> dict[str, object]:
+    """What the figures were measured on."""
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        cpuinfo = []
+    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "")
+    return {
+        "cpu": cpu or platform.processor(),
+        "cores": os.cpu_count(),
+        "load_average": [round(x, 2) for x in os.getloadavg()],
+        "system": platform.platform(),
+        "python": platform.python_version(),
+    }

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import re
 import sys
 import tempfile
@@ -29,7 +28,7 @@ import numpy as np
 
 from engine.audio.resample import WHISPER_RATE, to_whisper_input
 from engine.audio.types import Audio
-from engine.bench.stats import summarize
+from engine.bench.stats import machine, summarize
 from engine.bench.wer import edit_distance
 from engine.errors import SovaError
 from engine.registry.registry import Registry
@@ -188,22 +187,6 @@ def measure_voice(
         real_time_factor=sum(s.synth_ms for s in samples) / 1000 / max(1e-9, sum(s.audio_s for s in samples)),
         samples=tuple(samples),
     )
-
-
-def machine() -> dict[str, object]:
-    """What the figures were measured on."""
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        cpuinfo = []
-    cpu = next((ln.split(":", 1)[1].strip() for ln in cpuinfo if ln.startswith("model name")), "")
-    return {
-        "cpu": cpu or platform.processor(),
-        "cores": os.cpu_count(),
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "system": platform.platform(),
-        "python": platform.python_version(),
-    }
 
 
 def _report(result: VoiceResult) -> str:
