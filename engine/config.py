@@ -115,7 +115,9 @@ class TTSSection(_Section):
     ru: str = Field(
         "auto",
         min_length=1,
-        description="Russian voice manifest id, or 'auto': a Piper ru voice if installed, else Festival, else eSpeak NG",
+        description=(
+            "Russian voice manifest id, or 'auto': a Piper ru voice if installed, else Festival, else eSpeak NG"
+        ),
     )
     speed: float = Field(1.0, ge=0.5, le=2.0)
 
