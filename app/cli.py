@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--out", type=Path, help="write the spoken reply here (default: play it, or a file)")
     ask.add_argument("--language", choices=["ru", "en", "auto"], help="override [app] language")
     ask.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    ask.add_argument(
+        "--new-conversation", action="store_true", help="start a new conversation first (long-term memory carries over)"
+    )
+    ask.add_argument("--yes", action="store_true", help="let tools that change things (media, MCP) run without asking")
 
     bench = sub.add_parser("bench", help="measure voice-to-voice latency against the baseline and the limit")
     bench.add_argument("--turns", type=int, default=5, help="measured turns per language (after a warm-up)")
@@ -53,6 +57,39 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("file", nargs="?", type=Path)
     cfg_sub.add_parser("path", help="print where the user config and data live")
 
+    memory = sub.add_parser("memory", help="long-term memory: what Sova remembers about you")
+    mem_sub = memory.add_subparsers(dest="memory_command", metavar="ACTION", required=True)
+    mls = mem_sub.add_parser("list", help="every stored fact, entity and summary")
+    mls.add_argument("--json", action="store_true")
+    msearch = mem_sub.add_parser("search", help="what recall finds for a query, best first")
+    msearch.add_argument("query")
+    msearch.add_argument("--json", action="store_true")
+    mforget = mem_sub.add_parser("forget", help="forget one memory by id, or all of them")
+    which = mforget.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int)
+    which.add_argument("--all", action="store_true")
+    mexport = mem_sub.add_parser("export", help="write every memory to a JSON file")
+    mexport.add_argument("file", type=Path)
+    mem_sub.add_parser("reindex", help="re-embed every memory (after changing the embeddings model)")
+
+    reminders = sub.add_parser("reminders", help="timers and reminders")
+    rem_sub = reminders.add_subparsers(dest="reminders_command", metavar="ACTION", required=True)
+    rls = rem_sub.add_parser("list", help="pending and recent reminders")
+    rls.add_argument("--json", action="store_true")
+
+    consent = sub.add_parser("consent", help="which remote endpoints may receive (scrubbed) requests")
+    con_sub = consent.add_subparsers(dest="consent_command", metavar="ACTION", required=True)
+    con_sub.add_parser("grant", help="allow an endpoint").add_argument("url")
+    con_sub.add_parser("revoke", help="withdraw an endpoint's consent").add_argument("url")
+    con_sub.add_parser("list", help="the endpoints with consent, and since when")
+
+    ev = sub.add_parser("eval", help="measure answer quality on the scenario suites in eval/scenarios")
+    ev.add_argument("--suite", nargs="+", action="extend", metavar="NAME", help="suites to run (default: all)")
+    ev.add_argument("--llm", metavar="ID", help="the model to evaluate (default: the configured primary)")
+    ev.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
+    ev.add_argument("--report", type=Path, metavar="DIR", help="where the reports go (default: reports/)")
+    ev.add_argument("--ab", nargs=2, metavar=("ID1", "ID2"), help="compare two models on the same suites")
+
     models = sub.add_parser("models", help="the model registry")
     m_sub = models.add_subparsers(dest="models_command", metavar="ACTION", required=True)
     ls = m_sub.add_parser("list", help="every known model: installed? verified? size, licence")
@@ -67,6 +104,13 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("file", type=Path)
     add.add_argument("--manifest", required=True, metavar="ID", help="the manifest id it belongs to")
     add.add_argument("--move", action="store_true", help="move instead of copy")
+    upd = m_sub.add_parser("update", help="stage a model, measure it against the active one, promote or roll back")
+    upd.add_argument("file", type=Path)
+    upd.add_argument("--manifest", required=True, metavar="ID", help="the manifest id it belongs to")
+    upd.add_argument("--role", help="offer it for this role instead of its manifest's (e.g. primary)")
+    upd.add_argument("--json", action="store_true")
+    dl = m_sub.add_parser("download", help="fetch a model from its manifest's source (needs the network)")
+    dl.add_argument("id", metavar="ID")
     return p
 
 
@@ -112,7 +156,27 @@ def _run(args: argparse.Namespace) -> int:
             return models.verify_models(registry, args.ids)
         if args.models_command == "install-defaults":
             return models.install_defaults(registry, paths.models_dir, args.wheels)
+        if args.models_command in ("update", "download"):
+            from app.commands import model_update
+
+            return model_update.run(config, registry, paths, args)
         return models.add_model(registry, args.file, args.manifest, args.move)
+    if args.command == "memory":
+        from app.commands.memory import run_memory
+
+        return run_memory(config, args)
+    if args.command == "reminders":
+        from app.commands.reminders import run_reminders
+
+        return run_reminders(config, args)
+    if args.command == "consent":
+        from app.commands.consent import run_consent
+
+        return run_consent(config, args)
+    if args.command == "eval":
+        from app.commands.eval import run_eval
+
+        return run_eval(config, args)
 
     if args.command == "bench":
         from app.commands.bench import run_bench_command

@@ -219,6 +219,39 @@ class UiSection(_Section):
     speak_quick_answers: bool = Field(True, description="speak the quick question's answers aloud")
 
 
+class MemorySection(_Section):
+    """Long-term memory (seed 4, 5, 13): facts, entities and summaries that outlive a conversation."""
+
+    enabled: bool = Field(True, description="off: nothing is written to or recalled from long-term memory")
+
+
+class MCPServerSection(_Section):
+    """One MCP server whose tools Sova may use (a stdio command, or an HTTP url)."""
+
+    name: str = Field(min_length=1, description="shown to the user")
+    command: list[str] | None = Field(None, description="a stdio server: the program and its arguments")
+    url: str | None = Field(None, description="or a streamable-HTTP server's url")
+    timeout_s: float = Field(10.0, gt=0, le=600, description="a call (or the start) taking longer fails")
+
+
+class ToolsSection(_Section):
+    """Tools (seed 8): built-in ones and MCP servers."""
+
+    enabled: bool = Field(True, description="off: Sova only talks")
+    mcp: list[MCPServerSection] = Field(default_factory=list, description="MCP servers ([[tools.mcp]] tables)")
+
+
+class PrivacySection(_Section):
+    """What may leave this machine (seed 14)."""
+
+    allow_external: bool = Field(False, description="let a request leave the machine (off: nothing ever does)")
+    denylist: list[str] = Field(default_factory=list, description="words and phrases that never leave this machine")
+
+
+class EvalSection(_Section):
+    """Quality measurement and the eval-gated model update (seed 11, 15)."""
+
+
 class SovaConfig(_Section):
     """The whole configuration."""
 
@@ -231,6 +264,10 @@ class SovaConfig(_Section):
     scheduler: SchedulerSection = SchedulerSection()
     metrics: MetricsSection = MetricsSection()
     ui: UiSection = UiSection()
+    memory: MemorySection = MemorySection()
+    tools: ToolsSection = ToolsSection()
+    privacy: PrivacySection = PrivacySection()
+    eval: EvalSection = EvalSection()
 
 
 def field_info(key: str) -> FieldInfo:

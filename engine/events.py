@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from engine.errors import ErrorCode
 from engine.stages.base import EmotionResult, Transcript
@@ -109,6 +109,24 @@ class TurnFailed:
 
 
 @dataclass(frozen=True)
+class ToolCallRecord:
+    """One tool call of a turn, as stored with it and printed by `sova ask --json` (`tools`)."""
+
+    name: str
+    args: dict[str, Any]
+    ok: bool
+    result: str
+
+
+@dataclass(frozen=True)
+class ExternalUse:
+    """A turn answered by a model off this machine: where, and which kinds of personal data were scrubbed."""
+
+    endpoint: str
+    scrubbed: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class TurnResult:
     """Everything about a finished (or interrupted) turn; `sova ask --json` prints this."""
 
@@ -127,6 +145,12 @@ class TurnResult:
     notices: tuple[str, ...] = ()
     reply_audio: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
+    #: the tools called for this turn, in order
+    tools: tuple[ToolCallRecord, ...] = ()
+    #: set when a remote model answered
+    external: ExternalUse | None = None
+    #: ids of the long-term memories put into this turn's prompt
+    memories: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from engine.config import LLMRoleSection, SovaConfig
 from engine.errors import ModelUnavailableError
 from engine.registry.manifest import Manifest
 from engine.registry.registry import ModelProvider, Registry
-from engine.stages.base import LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
+from engine.stages.base import Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
 from engine.stages.llm.loaded import LoadedLLM
 from engine.stages.options import EmbedderOptions, LLMOptions, LoadOptions, STTOptions, TTSOptions
@@ -40,6 +40,8 @@ class Stages:
     tts: VoiceRouter
     emotion: EmotionStage | None
     notices: list[str] = field(default_factory=list)
+    #: the main embeddings model (emotion prototypes, long-term memory); None when it cannot load
+    embedder: Embedder | None = None
 
 
 def _threads() -> int:
@@ -111,7 +113,8 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     if not voices:
         raise ModelUnavailableError("no voice can be loaded", hint="run `sova models install-defaults`")
 
-    emotion = _build_emotion(config, registry, lightweight.model, notices)
+    embedder = _load_embedder(config, registry, notices)
+    emotion = _build_emotion(config, registry, lightweight.model, embedder, notices)
     return Stages(
         vad=vad,
         stt=stt,
@@ -120,6 +123,7 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
         tts=VoiceRouter(voices),
         emotion=emotion,
         notices=notices,
+        embedder=embedder,
     )
 
 
@@ -242,13 +246,21 @@ def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], n
     )
 
 
-def _build_emotion(
-    config: SovaConfig, registry: Registry, llm: LanguageModel, notices: list[str]
-) -> EmotionStage | None:
+def _load_embedder(config: SovaConfig, registry: Registry, notices: list[str]) -> Embedder | None:
     try:
         _, embedder = _load_first(
             registry, [config.embeddings.main.id], EmbedderOptions(threads=_threads()), "embeddings", notices
         )
+    except ModelUnavailableError as exc:
+        notices.append(f"the embeddings model cannot load (emotion and long-term memory are off): {exc.message}")
+        return None
+    return embedder  # type: ignore[no-any-return]
+
+
+def _build_emotion(
+    config: SovaConfig, registry: Registry, llm: LanguageModel, embedder: Embedder | None, notices: list[str]
+) -> EmotionStage | None:
+    try:
         return build_emotion_stage(config.classification.emotion, registry, embedder=embedder, llm=llm)
     except ModelUnavailableError as exc:
         notices.append(f"emotion recognition is off: {exc.message}")
