@@ -15,12 +15,14 @@ say() { printf '\033[1msova setup:\033[0m %s\n' "$*" >&2; }
 
 # --- 1. system packages -----------------------------------------------------------------------------
 # PortAudio for sound, a compiler and cmake for llama.cpp, the libraries Qt needs (STACK.md), fonts,
-# and Festival with its Russian voice (manifest festival-ru: the Russian voice when no Piper one is added).
+# Festival with its Russian voice (manifest festival-ru: the Russian voice when no Piper one is added), and
+# Tesseract with its Russian and English data (the screen tool's OCR).
 PKGS="build-essential cmake git libportaudio2 libsndfile1 libglib2.0-0 libgl1 libegl1 libxkbcommon0 libx11-6
       libfontconfig1 libfreetype6 libdbus-1-3 fonts-dejavu-core libxcb-cursor0 libxcb-icccm4 libxcb-image0
       libxcb-keysyms1 libxcb-render-util0 libxcb-render0 libxcb-shape0 libxcb-util1 libxcb-xkb1 libxkbcommon-x11-0
-      festival festvox-ru"
-[ "$DEV" = 1 ] && PKGS="$PKGS xvfb xauth"
+      festival festvox-ru tesseract-ocr tesseract-ocr-rus tesseract-ocr-eng"
+# the tests also start a private D-Bus session (the media tool's MPRIS) and Xvfb
+[ "$DEV" = 1 ] && PKGS="$PKGS xvfb xauth dbus-daemon"
 python3 -c 'import venv, ensurepip' 2>/dev/null || PKGS="$PKGS python3-venv"
 missing=""
 for p in $PKGS; do
