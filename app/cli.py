@@ -47,6 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     mode.add_argument("--listening", action="store_true", help="instead: CPU cost of a 60 s push-to-talk hold")
     mode.add_argument("--voices", action="store_true", help="instead: each installed voice's round-trip WER and speed")
     mode.add_argument("--speech", action="store_true", help="instead: STT WER and language detection on real speech")
+    mode.add_argument("--memory", action="store_true", help="instead: memory recall latency at 10k/100k facts")
 
     metrics = sub.add_parser("metrics", help="print the metrics (Prometheus text): latencies, scheduler, MoE")
     metrics.add_argument("--live", action="store_true", help="ask the running Sova (needs [metrics] http = true)")

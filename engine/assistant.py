@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from engine.audio.sinks import AudioSink
 from engine.bus import EventBus
@@ -40,6 +41,7 @@ from engine.memory.history import HistoryStore, StoredMessage
 from engine.memory.session_state import CutOffTurn, PendingTask, SessionState
 from engine.metrics import Metrics, SchedulerSnapshot
 from engine.pipeline import warmup
+from engine.pipeline.confirm import ConfirmationBroker
 from engine.pipeline.inputs import AudioInput, TextInput, TurnInput
 from engine.pipeline.listening import Listening
 from engine.pipeline.prompt import Prompts
@@ -59,6 +61,9 @@ log = logging.getLogger(__name__)
 
 #: builds the stages from the config and the registry (blocking); tests hand in fakes
 StageBuilder = Callable[[SovaConfig, Registry, Path | None], Stages]
+#: how tools that change things are answered: the window asks the user; a one-shot command allows
+#: (`--yes`) or refuses
+ToolConsent = Literal["ask", "allow", "refuse"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class Assistant:
         resources: Path,
         *,
         stage_builder: StageBuilder = build_stages,
+        tool_consent: ToolConsent = "refuse",
     ) -> None:
         self.config = config
         self.registry = registry
@@ -120,6 +126,9 @@ class Assistant:
         self.restored: SessionState | None = None
         self.shutdown_report: list[shutdown.PhaseOutcome] = []
         self._inflight: _InFlight | None = None
+        self.confirmations = ConfirmationBroker(
+            self.bus.publish, interactive=tool_consent == "ask", auto_allow=tool_consent == "allow"
+        )
         self.bus.subscribe(self._follow)
 
     @property

@@ -242,6 +242,53 @@ class MoEDisabled:
     p95_ms: float
 
 
+@dataclass(frozen=True)
+class ToolCalled:
+    """A tool ran for a turn (or was refused); shown in the chat as it happens."""
+
+    turn_id: int
+    call: ToolCallRecord
+
+
+@dataclass(frozen=True)
+class ConfirmationRequested:
+    """A tool that changes things wants to run: answer with `Assistant.resolve_confirmation(request_id, ...)`."""
+
+    request_id: int
+    tool: str
+    args: dict[str, Any]
+    #: what it will do, in the user's language
+    description: str
+
+
+@dataclass(frozen=True)
+class ReminderDue:
+    """A timer or reminder fell due (`late`: it fell due while Sova was closed)."""
+
+    reminder_id: int
+    text: str
+    due_at: float
+    late: bool
+
+
+@dataclass(frozen=True)
+class MemoryUpdated:
+    """Long-term memory changed: written after a turn, edited or forgotten."""
+
+    turn_id: int | None = None
+    added: tuple[int, ...] = ()
+    superseded: tuple[int, ...] = ()
+    forgotten: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConsentRequired:
+    """A configured remote endpoint is not used until the user consents to it (window dialog or CLI)."""
+
+    endpoint: str
+    role: str
+
+
 TurnEvent = (
     StateChanged
     | TurnStarted
@@ -252,6 +299,8 @@ TurnEvent = (
     | SentenceSpoken
     | TurnFailed
     | TurnFinished
+    | ToolCalled
+    | ConfirmationRequested
 )
 SchedulerEvent = (
     DownshiftChanged
@@ -263,5 +312,7 @@ SchedulerEvent = (
     | ReflectionResult
     | MoEDisabled
 )
-Event = TurnEvent | SchedulerEvent | Notice
+#: what happens outside a turn: reminders, memory changes, consent
+AssistantEvent = ReminderDue | MemoryUpdated | ConsentRequired
+Event = TurnEvent | SchedulerEvent | AssistantEvent | Notice
 """Everything the bus carries."""

@@ -15,10 +15,12 @@ from engine.pipeline.inputs import AudioInput
 async def _ask(config: SovaConfig, args: argparse.Namespace) -> int:
     # read the input first: a bad file is reported before seconds of model loading
     audio = read_audio(args.wav, max_seconds=config.audio.stt.max_audio_seconds) if args.wav else None
-    assistant, paths = make_assistant(config)
+    assistant, paths = make_assistant(config, tool_consent="allow" if args.yes else "refuse")
     assistant.bus.subscribe(print_notices)
     try:
         await assistant.start()
+        if args.new_conversation:
+            assistant.new_conversation()
         sink, reply_path = make_sink(config, args.out, paths.replies_dir)
         try:
             if audio is not None:
@@ -28,6 +30,8 @@ async def _ask(config: SovaConfig, args: argparse.Namespace) -> int:
         finally:
             sink.close()
         print_result(result, reply_path, args.json)
+        # what was said is remembered before the process exits (the write runs after the reply)
+        await assistant.flush_memory()
         return 0
     finally:
         await assistant.close()

@@ -99,4 +99,8 @@ def run_bench_command(config: SovaConfig, args: argparse.Namespace) -> int:
         from engine.bench import speech
 
         return speech.main(passed)
+    if getattr(args, "memory", False):  # the flag arrives with cli.py's bench parser
+        from engine.bench import memory
+
+        return memory.main([*passed, "--model", config.embeddings.main.id])
     return asyncio.run(_bench(config, args))

@@ -11,8 +11,10 @@ from typing import Any
 
 from tqdm import tqdm
 
+from engine.config import SovaConfig
 from engine.errors import ManifestError, ModelInstallError, SovaError
 from engine.pipeline.stages import AutoVoice, auto_voice, voice_options
+from engine.registry.active import active_uses
 from engine.registry.install import add_user_file, install_from_pypi
 from engine.registry.manifest import load_manifest
 from engine.registry.registry import ModelProvider, Registry
@@ -29,7 +31,7 @@ def _human_size(size: int | None) -> str:
     return f"{value:.1f} GB"
 
 
-def _row(p: ModelProvider) -> dict[str, Any]:
+def _row(p: ModelProvider, uses: dict[str, list[str]]) -> dict[str, Any]:
     status = p.status()
     m = p.manifest
     return {
@@ -44,6 +46,9 @@ def _row(p: ModelProvider) -> dict[str, Any]:
         "source": m.source.kind,
         "path": str(p.path),
         "reason": status.reason,
+        # the model a role (a config key) uses now; `sova models update` changes it by promotion
+        "active": m.id in uses,
+        "active_as": uses.get(m.id, []),
     }
 
 
@@ -56,15 +61,23 @@ def auto_voices(registry: Registry) -> list[AutoVoice]:
     return [auto_voice(lang, voice_options(registry, lang)) for lang in ("en", "ru")]
 
 
-def list_models(registry: Registry, as_json: bool) -> int:
-    """Print every model; exit 0 even when some are missing (that is information, not failure)."""
-    rows = [_row(p) for p in sorted(registry, key=lambda p: (p.manifest.kind, p.manifest.id))]
+def list_models(registry: Registry, as_json: bool, config: SovaConfig | None = None) -> int:
+    """Print every model; exit 0 even when some are missing (that is information, not failure).
+
+    `active` is read from `config` (default: the user's config, as the app would load it).
+    """
+    if config is None:
+        from app.wiring import load_app_config
+
+        config = load_app_config()
+    uses = active_uses(config)
+    rows = [_row(p, uses) for p in sorted(registry, key=lambda p: (p.manifest.kind, p.manifest.id))]
     voices = auto_voices(registry)
     if as_json:
         data = {"models": rows, "auto_voices": [asdict(v) for v in voices], "manifest_problems": registry.problems}
         print(json.dumps(data, indent=2, ensure_ascii=False))
         return 0
-    header = ("id", "kind", "role", "installed", "verified", "size", "licence")
+    header = ("id", "kind", "role", "installed", "verified", "size", "licence", "active as")
     table = [header] + [
         (
             r["id"],
@@ -74,6 +87,7 @@ def list_models(registry: Registry, as_json: bool) -> int:
             _yes_no(r["verified"]),
             _human_size(r["size_bytes"]),
             r["license"],
+            ", ".join(r["active_as"]) or "-",
         )
         for r in rows
     ]

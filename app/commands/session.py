@@ -11,19 +11,22 @@ from typing import Any
 
 from app.paths import RESOURCES_DIR, AppPaths
 from app.wiring import open_registry
-from engine.assistant import Assistant
+from engine.assistant import Assistant, ToolConsent
 from engine.audio.sinks import AudioSink, SpeakerSink, WavFileSink, default_output_available
 from engine.config import SovaConfig
 from engine.errors import AudioDeviceError
 from engine.events import Event, Notice, TurnResult
 
 
-def make_assistant(config: SovaConfig) -> tuple[Assistant, AppPaths]:
-    """An assistant over the configured registry, data folder and resources (not started yet)."""
+def make_assistant(config: SovaConfig, *, tool_consent: ToolConsent = "refuse") -> tuple[Assistant, AppPaths]:
+    """An assistant over the configured registry, data folder and resources (not started yet).
+
+    `tool_consent` answers tools that change things: no window can ask the user here.
+    """
     registry, paths = open_registry(config)
     for problem in registry.problems:
         print(f"warning: {problem}", file=sys.stderr)
-    return Assistant(config, registry, paths.data_dir, resources=RESOURCES_DIR), paths
+    return Assistant(config, registry, paths.data_dir, resources=RESOURCES_DIR, tool_consent=tool_consent), paths
 
 
 def make_sink(config: SovaConfig, out: Path | None, replies_dir: Path) -> tuple[AudioSink, Path | None]:

@@ -25,7 +25,9 @@ from engine.events import (
     AssistantState,
     EmotionReady,
     Event,
+    ExternalUse,
     StateChanged,
+    ToolCallRecord,
     TranscriptReady,
     TurnFailed,
     TurnFinished,
@@ -33,12 +35,15 @@ from engine.events import (
     TurnStarted,
 )
 from engine.memory.history import HistoryStore
+from engine.memory.types import Exchange
 from engine.pipeline.inputs import AudioInput, TurnInput
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.recognise import Recognised, Recogniser, choose_language
+from engine.pipeline.remember import MemoryStep
 from engine.pipeline.respond import PreparedReply, Responder
 from engine.pipeline.speak import Speaker, SpeechLog
 from engine.pipeline.stages import Stages
+from engine.pipeline.tooling import ToolStep, external_use
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import EmotionResult, SpokenLanguage
@@ -61,6 +66,9 @@ class _Turn:
     reply: PreparedReply | None = None
     speech: SpeechLog = field(default_factory=SpeechLog)
     timings: dict[str, float] = field(default_factory=dict)
+    memories: tuple[int, ...] = ()
+    tools: tuple[ToolCallRecord, ...] = ()
+    external: ExternalUse | None = None
 
 
 class TurnRunner:
@@ -90,6 +98,10 @@ class TurnRunner:
         self.last_language: SpokenLanguage | None = None
         #: work that follows a turn (the emotion's LLM fallback); awaited at shutdown
         self.background: set[asyncio.Task[None]] = set()
+        #: long-term memory (issue 10): recall before the reply, the write after it; None when off
+        self.memory: MemoryStep | None = None
+        #: tools (issue 11): None when off
+        self.tools: ToolStep | None = None
 
     async def run(
         self,
@@ -110,6 +122,8 @@ class TurnRunner:
         """
         turn = _Turn(turn_id, turn_input.started_at)
         self.emit(TurnStarted(turn_id, turn_input.source))
+        if self.memory is not None:
+            self.memory.turn_starting()
         try:
             await self._answer(turn, turn_input, sink, cancel, language, llm)
         except TurnCancelled:  # barge-in caught a stage before it had anything to give
@@ -123,11 +137,14 @@ class TurnRunner:
             cancel.set()  # whatever still runs stops now: the LLM's thread, the speech
             sink.stop()
             error = exc if isinstance(exc, SovaError) else _unexpected(turn_id, exc)
-            self._record_reply(turn, sink, interrupted=True)
+            self._remember(turn, self._record_reply(turn, sink, interrupted=True))
             self.emit(TurnFailed(turn_id, error.code, error.message, error.hint))
             if error is exc:
                 raise
             raise error from exc
+        finally:
+            if self.memory is not None:
+                self.memory.turn_ended()
         return self._finish(turn, sink, interrupted=cancel.is_set())
 
     async def _answer(
@@ -154,20 +171,32 @@ class TurnRunner:
         self.history.add("user", heard.transcript.text, meta={"turn": turn.turn_id, "language": turn.language})
         if cancel.is_set():
             return
-        # 2. feel: the fast emotion pass (text and voice, no LLM); it sits before the first sound
+        # 2. feel and 3. recall, side by side: the fast emotion pass (text and voice, no LLM) and the
+        #    long-term memories for this question; both sit before the first sound
         self.emit(StateChanged(AssistantState.THINKING))
+        text = heard.transcript.text
         started = time.perf_counter()
-        turn.emotion = await self._emotion(heard.transcript.text, heard.audio)
+        turn.emotion, recalled = await asyncio.gather(self._emotion(text, heard.audio), self._recall(turn, text))
         if turn.emotion is not None:
             turn.timings["emotion_ms"] = _ms(time.perf_counter() - started)
             self.emit(EmotionReady(turn.turn_id, turn.emotion))
             self.history.save_state("emotion", asdict(turn.emotion))
-        # 3. recall (issue 10) plugs in here: memories for this question become `notes`
-        notes, self.carry_over = self.carry_over, ""
-        # 4. respond: the prompt for the model chosen above, fitted to its context; plan and tool calls
-        #    (issue 11) go in before it
+        notes = "\n".join(n for n in (self.carry_over, recalled) if n)
+        self.carry_over = ""
+        # 4. respond: tool calls first (a plan, the calls, their transcript), then the prompt for the
+        #    model chosen above, fitted to its context
+        tools_transcript = await self._use_tools(turn, text, cancel)
+        if cancel.is_set():
+            return
         reply = turn.reply = self.responder.prepare(
-            llm, decision, history, heard.transcript.text, turn.language, notes=notes, emotion=turn.emotion
+            llm,
+            decision,
+            history,
+            text,
+            turn.language,
+            notes=notes,
+            emotion=turn.emotion,
+            tools_transcript=tools_transcript,
         )
         for notice in reply.notices:
             self.emit(notice)
@@ -180,8 +209,9 @@ class TurnRunner:
             turn.timings["llm_first_token_ms"] = stream.first_piece_ms
         if stream.elapsed_ms is not None:
             turn.timings["llm_ms"] = stream.elapsed_ms
+        turn.external = external_use(reply.llm.model)
         # 6. after the turn (in the background, never before the first sound): the emotion refinement;
-        #    the memory write (issue 10) goes here too
+        #    the memory write is queued by `_finish`
         self.refine_emotion_later(turn.turn_id, heard.transcript.text, heard.audio, turn.emotion)
 
     def _finish(self, turn: _Turn, sink: AudioSink, *, interrupted: bool) -> TurnResult:
@@ -189,6 +219,7 @@ class TurnRunner:
         if interrupted:
             sink.stop()
         heard = self._record_reply(turn, sink, interrupted=interrupted)
+        self._remember(turn, heard)
         timings = turn.timings
         speech = turn.speech
         if speech.first_sentence_at is not None:
@@ -213,6 +244,9 @@ class TurnRunner:
             downshifted=bool(reply and reply.downshift_reason),
             downshift_reason=reply.downshift_reason if reply else "",
             notices=tuple(n.message for n in reply.notices) if reply else (),
+            tools=turn.tools,
+            external=turn.external,
+            memories=turn.memories,
         )
         self.emit(TurnFinished(result))
         return result
@@ -235,6 +269,42 @@ class TurnRunner:
             },
         )
         return heard
+
+    # -- memory and tools ------------------------------------------------------------------------
+
+    async def _recall(self, turn: _Turn, question: str) -> str:
+        """The prompt's memory note for `question` ("" with memory off or nothing relevant)."""
+        if self.memory is None:
+            return ""
+        started = time.perf_counter()
+        recalled = await self.memory.recall(question, turn.language)
+        turn.timings["recall_ms"] = _ms(time.perf_counter() - started)
+        turn.memories = tuple(hit.item.id for hit in recalled.hits)
+        return recalled.notes
+
+    def _remember(self, turn: _Turn, heard_reply: str) -> None:
+        """Queue the memory write of this turn: the user's words, with what they heard of the reply."""
+        if self.memory is None or turn.recognised is None or not turn.recognised.transcript.text.strip():
+            return
+        self.memory.remember_later(
+            Exchange(
+                self.history.conversation_id,
+                turn.turn_id,
+                turn.recognised.transcript.text,
+                heard_reply,
+                turn.language,
+                time.time(),
+            )
+        )
+
+    async def _use_tools(self, turn: _Turn, question: str, cancel: CancelToken) -> str:
+        """Run the tools this question needs; their transcript for the prompt ("" when none)."""
+        if self.tools is None:
+            return ""
+        outcome = await self.tools.run(turn.turn_id, question, turn.language, cancel)
+        turn.tools = outcome.calls
+        turn.timings.update(outcome.timings_ms)
+        return outcome.transcript
 
     # -- emotion ---------------------------------------------------------------------------------
 
