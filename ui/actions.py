@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMenu
 
 
 class AppActions(QObject):
-    """One QAction per command; `retranslate()` re-reads their texts."""
+    """One QAction per command; `retranslate()` re-reads their texts.
+
+    Also what the window shares with the tray without knowing it: the menu of the next reminders
+    (the window fills it, the tray shows it) and `notify_requested(title, message)` (the tray shows it).
+    """
+
+    notify_requested = Signal(str, str)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -23,6 +30,11 @@ class AppActions(QObject):
         self.mute = QAction(self)
         self.mute.setCheckable(True)
         self.mute.setShortcut(QKeySequence("Ctrl+M"))
+        self.memory = QAction(self)
+        self.memory.setShortcut(QKeySequence("Ctrl+Shift+M"))  # Ctrl+M mutes speech
+        self.reminders = QAction(self)
+        self.reminders.setShortcut(QKeySequence("Ctrl+R"))
+        self.reminders_menu = QMenu()  # the next reminders, filled by the window; a submenu of the tray's
         self.show_hide = QAction(self)
         self.quit = QAction(self)
         self.quit.setShortcut(QKeySequence("Ctrl+Q"))
@@ -35,5 +47,24 @@ class AppActions(QObject):
         self.settings.setText(self.tr("&Settings…"))
         self.stop.setText(self.tr("S&top the reply"))
         self.mute.setText(self.tr("&Mute speech"))
+        self.memory.setText(self.tr("M&emory…"))
+        self.reminders.setText(self.tr("&Reminders…"))
+        self.reminders_menu.setTitle(self.tr("Next reminders"))
         self.show_hide.setText(self.tr("Show/hide the window"))
         self.quit.setText(self.tr("&Quit"))
+
+
+def sova_menu(window: QMainWindow, actions: AppActions) -> QMenu:
+    """The window's Sova menu: conversation commands, the panels, mute, quit."""
+    menu = QMenu(window)
+    window.menuBar().addMenu(menu)
+    for action in (actions.new_conversation, actions.quick_query, actions.settings, actions.stop):
+        menu.addAction(action)
+    menu.addSeparator()
+    menu.addAction(actions.memory)
+    menu.addAction(actions.reminders)
+    menu.addSeparator()
+    menu.addAction(actions.mute)
+    menu.addSeparator()
+    menu.addAction(actions.quit)
+    return menu

@@ -14,7 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject, Qt, Signal, SignalInstance
 
@@ -25,17 +25,22 @@ from engine.config import SovaConfig
 from engine.errors import SovaError
 from engine.events import (
     AssistantState,
+    ConfirmationRequested,
+    ConsentRequired,
     DownshiftChanged,
     EmotionReady,
     Event,
     LeaseRevoked,
+    MemoryUpdated,
     ModelLoaded,
     ModelUnloaded,
     MoEDisabled,
     Notice,
+    ReminderDue,
     ReplyDelta,
     SentenceSpoken,
     StateChanged,
+    ToolCalled,
     TranscriptReady,
     TurnFailed,
     TurnFinished,
@@ -46,9 +51,11 @@ from engine.memory.history import StoredMessage
 from engine.pipeline.inputs import AudioInput
 from engine.pipeline.listening import Listening
 from ui.audio import SinkChoice, open_sink
+from ui.engine_api import call_if_present
 from ui.status import EngineStatus, engine_status
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: a running request: its result is the turn's, or None when it failed (the failure was signalled)
 Request = asyncio.Task[TurnResult | None]
@@ -83,6 +90,11 @@ class EngineBridge(QObject):
     turn_failed = Signal(object)  # TurnFailed
     turn_finished = Signal(object)  # TurnFinished
     scheduler_event = Signal(object)  # DownshiftChanged | LeaseRevoked | MoEDisabled | ModelLoaded | ModelUnloaded
+    tool_called = Signal(object)  # ToolCalled
+    confirmation_requested = Signal(object)  # ConfirmationRequested
+    reminder_due = Signal(object)  # ReminderDue
+    memory_updated = Signal(object)  # MemoryUpdated
+    consent_required = Signal(object)  # ConsentRequired
     # -- the app's own -------------------------------------------------------------------------------
     engine_ready = Signal()
     status_changed = Signal(object)  # EngineStatus
@@ -126,6 +138,11 @@ class EngineBridge(QObject):
             (TurnFailed, self.turn_failed),
             (TurnFinished, self.turn_finished),
             (SCHEDULER_EVENTS, self.scheduler_event),
+            (ToolCalled, self.tool_called),
+            (ConfirmationRequested, self.confirmation_requested),
+            (ReminderDue, self.reminder_due),
+            (MemoryUpdated, self.memory_updated),
+            (ConsentRequired, self.consent_required),
         )
 
     # -- events ----------------------------------------------------------------------------------------
@@ -262,6 +279,23 @@ class EngineBridge(QObject):
         """Start a fresh conversation (the old one stays in the history file)."""
         if self.assistant is not None:
             self.assistant.new_conversation()
+
+    def resolve_confirmation(self, request_id: int, allowed: bool) -> None:
+        """Answer a tool's `ConfirmationRequested` (the engine refuses it when no answer comes)."""
+        if self.assistant is None or not call_if_present(self.assistant, "resolve_confirmation", request_id, allowed):
+            log.warning("no engine to answer confirmation %d", request_id)
+
+    def grant_consent(self, endpoint: str) -> None:
+        """The user agreed to send scrubbed text to `endpoint`."""
+        if self.assistant is None or not call_if_present(self.assistant, "grant_consent", endpoint):
+            log.warning("no engine to record consent for %s", endpoint)
+
+    def run_blocking(self, call: Callable[[], T]) -> asyncio.Task[T]:
+        """Run a blocking engine call (memory, reminders: SQLite) in a worker thread, never on the GUI thread."""
+        task = asyncio.get_running_loop().create_task(asyncio.to_thread(call))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     def ask_text(self, text: str, *, origin: str = "window", speak: bool = True) -> Request | None:
         """Answer a typed question; None when the engine is not ready or the text is blank."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QCloseEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractSpinBox,
@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMainWindow,
-    QMenu,
     QPlainTextEdit,
     QPushButton,
     QTextEdit,
@@ -34,9 +33,10 @@ from engine.events import (
     TurnFinished,
 )
 from engine.memory.history import StoredMessage
-from ui.actions import AppActions
+from ui.actions import AppActions, sova_menu
 from ui.bridge import EngineBridge, connect_queued
 from ui.status import EngineStatus, scheduler_message
+from ui.status_bar import StatusMessages
 from ui.widgets.banner import Banner
 from ui.widgets.chat_view import ChatView
 from ui.widgets.elided_label import ElidedLabel
@@ -44,11 +44,10 @@ from ui.widgets.level_meter import LevelMeter
 from ui.widgets.sizing import no_constraint
 from ui.widgets.state_indicator import StateIndicator
 from ui.widgets.talk_button import TalkButton
+from ui.window_features import WindowFeatures
 
 #: how often the level meter reads the source's level while recording (ms)
 LEVEL_POLL_MS = 50
-#: a status message is shown at least this long before a newer one replaces it (ms)
-MESSAGE_MIN_MS = 4000
 BUSY_STATES = (AssistantState.TRANSCRIBING, AssistantState.THINKING, AssistantState.SPEAKING)
 
 
@@ -124,22 +123,8 @@ class MainWindow(QMainWindow):
         self.scheduler.setStyleSheet("font-size: 11px;")
         self.statusBar().addPermanentWidget(self.scheduler)
         self._status = EngineStatus()
-        self._queued_messages: list[tuple[str, int]] = []
-        self._own_message = ""
-        self._message_shown = QElapsedTimer()
-        self._message_timer = QTimer(self)
-        self._message_timer.setSingleShot(True)
-        self._message_timer.timeout.connect(self._next_status_message)
-        self.statusBar().messageChanged.connect(self._on_status_message)
-
-        self.menu = QMenu(self)
-        self.menuBar().addMenu(self.menu)
-        for action in (actions.new_conversation, actions.quick_query, actions.settings, actions.stop):
-            self.menu.addAction(action)
-        self.menu.addSeparator()
-        self.menu.addAction(actions.mute)
-        self.menu.addSeparator()
-        self.menu.addAction(actions.quit)
+        self.status_messages = StatusMessages(self.statusBar(), self.models)
+        self.menu = sova_menu(self, actions)
 
         self._level_timer = QTimer(self)
         self._level_timer.setInterval(LEVEL_POLL_MS)
@@ -159,6 +144,7 @@ class MainWindow(QMainWindow):
         connect_queued(bridge.recording_changed, self._on_recording)
         connect_queued(bridge.engine_ready, self._on_ready)
         connect_queued(bridge.status_changed, self._on_status)
+        self.features = WindowFeatures(self, bridge, actions)  # memory, reminders, tools, remote models
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -199,44 +185,8 @@ class MainWindow(QMainWindow):
                 bubble.set_interrupted()
 
     def show_status_message(self, text: str, timeout_ms: int = 30_000) -> None:
-        """Show a message in the status bar for a while, in place of the models line (which returns after it).
-
-        A message already shown stays at least MESSAGE_MIN_MS, then this one follows: two messages
-        never hide each other, and none waits long.
-        """
-        current = self.statusBar().currentMessage()
-        if not current:
-            self._show_message_now(text, timeout_ms)
-            return
-        if text == current or any(text == queued for queued, _ in self._queued_messages):
-            return
-        self._queued_messages.append((text, timeout_ms))
-        left = self._message_timer.remainingTime() if self._message_timer.isActive() else MESSAGE_MIN_MS
-        self._message_timer.start(max(0, min(left, MESSAGE_MIN_MS - self._message_shown.elapsed())))
-
-    def _show_message_now(self, text: str, timeout_ms: int) -> None:
-        self._own_message = text
-        self._message_timer.start(timeout_ms)  # ours, not showMessage's: a queued message may cut it short
-        self.statusBar().showMessage(text)
-
-    def _next_status_message(self) -> None:
-        if self._queued_messages:
-            self._show_message_now(*self._queued_messages.pop(0))
-        else:
-            self.statusBar().clearMessage()
-
-    def _on_status_message(self, text: str) -> None:
-        # QStatusBar hides its other widgets for a message only when they are visible at that moment,
-        # so a message shown before the window was drew over "Models: loading…" (issue 9): the models
-        # line's visibility follows the message instead.
-        self._message_shown.start()
-        if text != self._own_message:  # someone called showMessage() directly: it keeps its own timeout
-            self._own_message = ""
-            self._message_timer.stop()
-        if not text and self._queued_messages:
-            self._show_message_now(*self._queued_messages.pop(0))
-            return
-        self.models.setVisible(not text)
+        """Show a message in the status bar for a while, in place of the models line (ui/status_bar.py)."""
+        self.status_messages.show(text, timeout_ms)
 
     # -- engine events -----------------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The tray icon: quick question, show/hide, mute, quit (where the desktop has a tray)."""
+"""The tray icon: quick question, show/hide, mute, the next reminders, quit (where the desktop has a tray)."""
 
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ class SovaTray(QObject):
         self.menu = QMenu()
         for action in (actions.quick_query, actions.show_hide, actions.mute):
             self.menu.addAction(action)
+        self.menu.addMenu(actions.reminders_menu)
         self.menu.addSeparator()
         self.menu.addAction(actions.quit)
         self.icon = QSystemTrayIcon(icon, self)
@@ -30,6 +31,7 @@ class SovaTray(QObject):
         self.icon.activated.connect(self._on_activated)
         self.retranslate()
         self.icon.show()
+        actions.notify_requested.connect(self.notify)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
         if reason == QSystemTrayIcon.ActivationReason.Trigger:

@@ -92,3 +92,42 @@ class Harness:
             self.run(self.assistant.close())
         finally:
             self.loop.close()
+
+
+class WindowParts:
+    """The assistant's memory, reminders, confirmations, consent and remote record, as the window uses them.
+
+    `install(assistant)` gives one assistant instance these parts (through a subclass made for it, so a real
+    implementation on `Assistant` is shadowed only for that instance); every answer the window gives is recorded.
+    """
+
+    def __init__(
+        self,
+        *,
+        memory: Any = None,
+        memory_problem: str = "",
+        reminders: list[Any] | None = None,
+        reminder_source: Callable[[], list[Any]] | None = None,
+    ) -> None:
+        self.memory = memory
+        self.memory_problem = memory_problem
+        self.reminder_list: list[Any] = list(reminders or [])
+        #: where reminders come from, when not the list (a real ReminderStore's `all`)
+        self.reminder_source = reminder_source
+        self.resolved: list[tuple[int, bool]] = []
+        self.granted: list[str] = []
+        self.sent: dict[int, tuple[Any, ...]] = {}
+
+    def install(self, assistant: Assistant) -> Assistant:
+        """Give `assistant` these parts (through a subclass of its own, so they win over the class's own)."""
+        parts = self
+        namespace = {
+            "memory": property(lambda _self: parts.memory),
+            "memory_problem": property(lambda _self: parts.memory_problem),
+            "reminders": lambda _self: parts.reminder_source() if parts.reminder_source else list(parts.reminder_list),
+            "resolve_confirmation": lambda _self, request_id, allowed: parts.resolved.append((request_id, allowed)),
+            "grant_consent": lambda _self, endpoint: parts.granted.append(endpoint),
+            "sent_to_remote": lambda _self, turn_id: parts.sent.get(turn_id, ()),
+        }
+        assistant.__class__ = type("AssistantWithWindowParts", (type(assistant),), namespace)
+        return assistant

@@ -7,6 +7,7 @@ released. Every wait in them has a deadline, so a test that goes wrong fails ins
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ import numpy as np
 
 from engine.audio.types import Audio
 from engine.errors import StageError
+from engine.memory.types import MemoryHit, MemoryItem, MemoryKind
 from engine.stages.base import ChatMessage, SamplingParams, SpeechSegment, SpokenLanguage, Transcript
 from engine.stages.vad.segmenter import VadParams, find_segments
 
@@ -244,3 +246,78 @@ def _tone(seconds: float) -> Audio:
 def speech(seconds: float = 1.0) -> Audio:
     """A recording that is not silent (the scripted VAD finds speech in it)."""
     return _tone(seconds)
+
+
+# -- the window's features (memory, reminders, tools, remote): stand-ins until they are wired ---------
+
+
+@dataclass(frozen=True)
+class FakeReminder:
+    """A reminder as `Assistant.reminders()` lists it."""
+
+    id: int
+    text: str
+    due_at: float
+    fired_at: float | None = None
+    late: bool = False
+
+
+@dataclass
+class FakeMemory:
+    """An in-memory stand-in for engine/memory/service.py's `MemoryService`: same calls, words ranked by overlap."""
+
+    memories: list[MemoryItem] = field(default_factory=list)
+    calls: list[tuple[str, object]] = field(default_factory=list)
+
+    def add(
+        self, text: str, *, quote: str = "", kind: MemoryKind = "fact", superseded_by: int | None = None
+    ) -> MemoryItem:
+        """Store a memory (as the writer would) and return it."""
+        item = MemoryItem(
+            id=len(self.memories) + 1,
+            kind=kind,
+            text=text,
+            language="en",
+            source_quote=quote,
+            created_at=1_700_000_000.0 + len(self.memories),
+            conversation_id=1,
+            turn_id=None,
+            subject="",
+            entities=(),
+            entity_type=None,
+            superseded_by=superseded_by,
+        )
+        self.memories.append(item)
+        return item
+
+    def items(self, *, kind: MemoryKind | None = None, include_superseded: bool = True) -> list[MemoryItem]:
+        """Every memory, oldest first."""
+        return [m for m in self.memories if (kind is None or m.kind == kind) and (include_superseded or m.current)]
+
+    def search(self, query: str, k: int | None = None) -> list[MemoryHit]:
+        """Memories sharing a word with `query`, most shared first."""
+        self.calls.append(("search", query))
+        words = set(query.lower().split())
+        scored = [(len(words & set(m.text.lower().split())), m) for m in self.memories]
+        ranked = sorted((s for s in scored if s[0]), key=lambda s: -s[0])
+        return [MemoryHit(m, float(n)) for n, m in ranked][: k or 5]
+
+    def edit(self, memory_id: int, text: str) -> MemoryItem:
+        """Replace a memory's text."""
+        self.calls.append(("edit", (memory_id, text)))
+        i = next(i for i, m in enumerate(self.memories) if m.id == memory_id)
+        self.memories[i] = dataclasses.replace(self.memories[i], text=text)
+        return self.memories[i]
+
+    def forget(self, memory_id: int) -> bool:
+        """Delete one memory."""
+        self.calls.append(("forget", memory_id))
+        before = len(self.memories)
+        self.memories = [m for m in self.memories if m.id != memory_id]
+        return len(self.memories) < before
+
+    def forget_all(self) -> int:
+        """Delete every memory."""
+        self.calls.append(("forget_all", None))
+        n, self.memories = len(self.memories), []
+        return n

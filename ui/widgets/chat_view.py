@@ -2,162 +2,24 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, Qt, QTimer
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
+from engine.events import ToolCallRecord
 from engine.stages.base import EmotionResult
-from ui.affect import arousal_word, valence_word
+from ui.widgets.bubble import Bubble
 
-_STYLES = {
-    "user": ("#dbeafe", "#0b2545", "#93c5fd"),
-    "assistant": ("#f1f3f5", "#1b1b1b", "#d0d4d9"),
-    "error": ("#fdecea", "#5f2120", "#e57373"),
-}
-PLACEHOLDER = "…"
+__all__ = ["Bubble", "ChatView", "args_text"]
+
+#: a tool's arguments are cut to this many characters in its chat line (the tooltip has them all)
+ARGS_SHOWN = 80
 
 
-def _line_width(label: QLabel) -> int:
-    metrics = label.fontMetrics()
-    return max((metrics.horizontalAdvance(line) for line in label.text().splitlines()), default=0)
-
-
-class Bubble(QFrame):
-    """One message: its text, and a small line under it (emotion, "interrupted", the fix of an error)."""
-
-    def __init__(self, role: str, text: str = "", parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.role = role
-        self.setObjectName("bubble")
-        background, color, border = _STYLES[role]
-        self.setStyleSheet(
-            f"QFrame#bubble {{ background: {background}; border: 1px solid {border}; border-radius: 10px; }}"
-            f"QFrame#bubble QLabel {{ color: {color}; background: transparent; border: none; }}"
-            "QLabel#meta { font-size: 11px; }"
-        )
-        self._text_label = QLabel(self)
-        self._text_label.setWordWrap(True)
-        self._text_label.setTextFormat(Qt.TextFormat.PlainText)
-        self._text_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._meta = QLabel(self)
-        self._meta.setObjectName("meta")
-        self._meta.setWordWrap(True)
-        self._meta.setTextFormat(Qt.TextFormat.PlainText)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(10, 6, 10, 6)
-        layout.setSpacing(2)
-        layout.addWidget(self._text_label)
-        layout.addWidget(self._meta)
-        self._content = text
-        self.emotion: EmotionResult | None = None
-        self.interrupted = False
-        self.hint = ""
-        self.pending = False  # a reply placeholder no text has reached yet
-        self._max_width = 480
-        self._render()
-
-    # -- content -----------------------------------------------------------------------------------
-
-    def text(self) -> str:
-        """Return the message text (without the placeholder)."""
-        return self._content
-
-    def set_text(self, text: str) -> None:
-        """Replace the text."""
-        self._content, self.pending = text, False
-        self._render()
-
-    def append(self, text: str) -> None:
-        """Add streamed text."""
-        self._content += text
-        self.pending = False
-        self._render()
-
-    def set_pending(self) -> None:
-        """Show the "…" placeholder until the first reply text arrives."""
-        self.pending = True
-        self._render()
-
-    def set_emotion(self, emotion: EmotionResult) -> None:
-        """Show the detected emotion under the text."""
-        self.emotion = emotion
-        self._render()
-
-    def set_interrupted(self, interrupted: bool = True) -> None:
-        """Mark the reply as stopped before its end."""
-        self.interrupted = interrupted
-        self.pending = False
-        self._render()
-
-    def set_hint(self, hint: str) -> None:
-        """Set the fix shown under an error."""
-        self.hint = hint
-        self._render()
-
-    def meta_text(self) -> str:
-        """Return the small line under the text."""
-        return self._meta.text()
-
-    # -- rendering ---------------------------------------------------------------------------------
-
-    def _emotion_label(self, label: str) -> str:
-        names = {
-            "joy": self.tr("joy"),
-            "sadness": self.tr("sadness"),
-            "anger": self.tr("anger"),
-            "fear": self.tr("fear"),
-            "surprise": self.tr("surprise"),
-            "neutral": self.tr("neutral"),
-            "disgust": self.tr("disgust"),
-        }
-        return names.get(label, label)
-
-    def _affect_words(self, emotion: EmotionResult) -> list[str]:
-        words = {
-            "pleasant": self.tr("pleasant"),
-            "unpleasant": self.tr("unpleasant"),
-            "energetic": self.tr("energetic"),
-            "calm": self.tr("calm"),
-        }
-        keys = [valence_word(emotion.valence), arousal_word(emotion.arousal)]
-        return [words[k] for k in keys if k in words]  # a neutral valence adds no word
-
-    def _render(self) -> None:
-        self._text_label.setText(PLACEHOLDER if self.pending and not self._content else self._content)
-        meta: list[str] = []
-        if self.emotion is not None:
-            e = self.emotion
-            meta.append(" · ".join([self._emotion_label(e.label), *self._affect_words(e)]))
-            self._meta.setToolTip(
-                self.tr("valence {v:+.2f}, arousal {a:+.2f}, confidence {c:.0%} ({source})").format(
-                    v=e.valence, a=e.arousal, c=e.confidence, source=e.source
-                )
-            )
-        if self.interrupted:
-            meta.append(self.tr("interrupted"))
-        if self.hint:
-            meta.append(self.tr("What to do: {hint}").format(hint=self.hint))
-        self._meta.setText("  ·  ".join(meta))
-        self._meta.setVisible(bool(meta))
-        self._fit()
-
-    def set_max_width(self, width: int) -> None:
-        """Let the bubble grow up to `width` pixels before its text wraps."""
-        self._max_width = width
-        self.setMaximumWidth(width)
-        self._fit()
-
-    def _fit(self) -> None:
-        # a word-wrapped QLabel asks for a narrow width; ask for the text's own width up to the maximum
-        room = self._max_width - 24
-        natural = max(_line_width(self._text_label), _line_width(self._meta) if self._meta.isVisibleTo(self) else 0)
-        self._text_label.setMinimumWidth(max(0, min(natural + 4, room)))
-
-    def changeEvent(self, event: QEvent) -> None:
-        """Re-read the texts when the interface language changes."""
-        if event.type() == QEvent.Type.LanguageChange:
-            self._render()
-        super().changeEvent(event)
+def args_text(args: dict[str, object]) -> str:
+    """A tool's arguments as one short line: `a=1, b="x"`."""
+    text = ", ".join(f"{key}={value!r}" if isinstance(value, str) else f"{key}={value}" for key, value in args.items())
+    return text if len(text) <= ARGS_SHOWN else text[: ARGS_SHOWN - 1] + "…"
 
 
 class ChatView(QScrollArea):
@@ -165,6 +27,8 @@ class ChatView(QScrollArea):
 
     #: a bubble takes at most this share of the width
     MAX_SHARE = 0.78
+    #: the user asked what was sent to the remote model for the reply of this turn id
+    sent_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -179,6 +43,7 @@ class ChatView(QScrollArea):
         self._bubbles: list[Bubble] = []
         self._users: dict[int, Bubble] = {}
         self._replies: dict[int, Bubble] = {}
+        self.tool_lines: list[QLabel] = []
         self._follow = True
         bar = self.verticalScrollBar()
         bar.rangeChanged.connect(self._on_range_changed)
@@ -210,6 +75,38 @@ class ChatView(QScrollArea):
         label.setStyleSheet("color: #6b7280; font-size: 11px;")
         self._layout.addWidget(label)
         return label
+
+    def add_tool_line(self, turn_id: int, call: ToolCallRecord) -> QLabel:
+        """Show a tool call as a small line above the turn's reply ("🔧 calc(…): 83810205"; failures marked)."""
+        args = args_text(call.args)
+        if call.ok:
+            text = self.tr("🔧 {name}({args}): {result}").format(name=call.name, args=args, result=call.result)
+        else:
+            text = self.tr("🔧 {name}({args}) failed: {result}").format(name=call.name, args=args, result=call.result)
+        label = QLabel(text)
+        label.setObjectName("tool-ok" if call.ok else "tool-failed")
+        label.setWordWrap(True)
+        label.setTextFormat(Qt.TextFormat.PlainText)
+        label.setToolTip(f"{call.name} {call.args}")
+        label.setStyleSheet(f"color: {'#6b7280' if call.ok else '#b42318'}; font-size: 11px;")
+        reply = self._replies.get(turn_id)
+        index = self._row_of(reply) if reply is not None else -1
+        if index >= 0:  # tools run before the reply streams: keep the line above its reply
+            self._layout.insertWidget(index, label)
+        else:
+            self._layout.addWidget(label)
+        self.tool_lines.append(label)
+        return label
+
+    def mark_remote(self, turn_id: int, host: str) -> None:
+        """Mark the reply of `turn_id` as a remote model's, with a link to what was sent."""
+        bubble = self._replies.get(turn_id)
+        if bubble is None:
+            return
+        bubble.set_remote(host)
+        if not bubble.property("remote-linked"):
+            bubble.setProperty("remote-linked", True)
+            bubble.sent_requested.connect(lambda: self.sent_requested.emit(turn_id))
 
     def add_error(self, message: str, hint: str = "") -> Bubble:
         """Add an error as a message, with its fix."""
@@ -285,18 +182,24 @@ class ChatView(QScrollArea):
             if item is not None:
                 self._delete_item(item.widget(), item.layout())
         self._bubbles.clear()
+        self.tool_lines.clear()
         self._users.clear()
         self._replies.clear()
         self._follow = True
 
-    def _remove(self, bubble: Bubble) -> None:
+    def _row_of(self, bubble: Bubble) -> int:
         for i in range(self._layout.count()):
             item = self._layout.itemAt(i)
             row = item.layout() if item is not None else None
             if row is not None and row.indexOf(bubble) >= 0:
-                self._layout.takeAt(i)
-                self._delete_item(None, row)
-                break
+                return i
+        return -1
+
+    def _remove(self, bubble: Bubble) -> None:
+        i = self._row_of(bubble)
+        if i >= 0:
+            item = self._layout.takeAt(i)
+            self._delete_item(None, item.layout() if item is not None else None)
         self._bubbles.remove(bubble)
 
     @staticmethod
