@@ -38,10 +38,12 @@ from engine.events import (
 )
 from engine.memory import session_state
 from engine.memory.history import HistoryStore, StoredMessage
+from engine.memory.service import MemoryService
 from engine.memory.session_state import CutOffTurn, PendingTask, SessionState
 from engine.metrics import Metrics, SchedulerSnapshot
-from engine.pipeline import warmup
+from engine.pipeline import features, warmup
 from engine.pipeline.confirm import ConfirmationBroker
+from engine.pipeline.features import Features
 from engine.pipeline.inputs import AudioInput, TextInput, TurnInput
 from engine.pipeline.listening import Listening
 from engine.pipeline.prompt import Prompts
@@ -56,6 +58,7 @@ from engine.scheduler.moe import MoE
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import LanguageModel, SpokenLanguage
 from engine.stages.vad.segmenter import VadParams
+from engine.tools.reminder_store import Reminder
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +132,10 @@ class Assistant:
         self.confirmations = ConfirmationBroker(
             self.bus.publish, interactive=tool_consent == "ask", auto_allow=tool_consent == "allow"
         )
+        #: long-term memory, tools, reminders and MCP servers (started with the stages)
+        self.features = Features()
+        #: where a due reminder is spoken (the window or the terminal sets it; None: shown only)
+        self.announce_sink: Callable[[], AudioSink] | None = None
         self.bus.subscribe(self._follow)
 
     @property
@@ -154,9 +161,43 @@ class Assistant:
         return self.history.messages()
 
     def new_conversation(self) -> None:
-        """Stop the reply being spoken and start a fresh conversation (the old one stays on disk)."""
+        """Stop the reply being spoken and start a fresh conversation (the old one stays on disk).
+
+        Long-term memory carries over: only the earlier turns leave the context.
+        """
         self.interrupt()
         self.history.new_conversation()
+
+    # -- the features' surface (the window's memory panel, reminders, confirmations) ---------------
+
+    @property
+    def memory(self) -> MemoryService | None:
+        """The long-term memory, or None when it is off or could not open (see `memory_problem`)."""
+        return self.features.memory
+
+    @property
+    def memory_problem(self) -> str:
+        """Why memory is off although enabled ("" when it works)."""
+        return self.features.memory_problem
+
+    async def flush_memory(self) -> None:
+        """Finish the memory writes queued by the turns so far (before a one-shot command exits)."""
+        if self.features.memory_step is not None:
+            await self.features.memory_step.flush()
+
+    def resolve_confirmation(self, request_id: int, allowed: bool) -> None:
+        """The user's answer to a `ConfirmationRequested`."""
+        self.confirmations.resolve(request_id, allowed)
+
+    def reminders(self) -> list[Reminder]:
+        """Every reminder, pending and fired (empty with tools off)."""
+        tools = self.features.tools
+        return tools.reminders.all() if tools is not None else []
+
+    async def _say(self, text: str, language: SpokenLanguage) -> None:
+        """Speak `text` outside a turn (a due reminder) when a sink is set and no turn is speaking."""
+        if self.announce_sink is not None and self.stages is not None and not self._turn_lock.locked():
+            await features.say(self.stages, self.lanes, self.announce_sink, text, language)
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -204,9 +245,17 @@ class Assistant:
         # seed 12: what the last session saved at shutdown is offered to the first prompt, once
         self.restored = session_state.take(self.history)
         self._runner.carry_over = session_state.resume_note(self.restored)
+        await self._start_features(stages, self._runner)
         await self.scheduler.start()
         await self._warm_up(stages)
         self.bus.publish(StateChanged(self._rest_state()))
+
+    async def _start_features(self, stages: Stages, runner: TurnRunner) -> None:
+        self.features = await features.start_features(
+            self.config, self.registry, stages, self.data_dir, self.lanes, self.scheduler, self.bus.publish,
+            self.confirmations, self._say,
+        )  # fmt: skip
+        runner.memory, runner.tools = self.features.memory_step, self.features.tool_step
 
     async def _warm_up(self, stages: Stages) -> None:
         """First calls into every backend now, not in the user's first turn (see engine/pipeline/warmup.py)."""
@@ -231,10 +280,12 @@ class Assistant:
             self.interrupt()  # no new words in, the reply being spoken stops
 
         async def finish_processing() -> None:
+            self.confirmations.refuse_all()
             async with self._turn_lock:  # the turn in progress ends (interrupted) and writes its history
                 pass
             if self._runner is not None and self._runner.background:  # e.g. an emotion refinement
                 await asyncio.gather(*self._runner.background, return_exceptions=True)
+            await self.features.close()  # the queued memory writes, the reminder clock, the MCP servers
 
         async def save_state() -> None:
             inflight = self._inflight

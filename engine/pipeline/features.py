@@ -1,0 +1,183 @@
+"""What makes the talking spine an assistant: long-term memory, and tools with reminders and MCP servers.
+
+Built once at start, after the stages (memory uses the embeddings model and the lightweight LLM; the
+planner an LLM). A part that cannot start is off, with a notice that says why and what to do, and
+the assistant still talks. `close()` finishes the queued memory writes and stops the servers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.audio.sinks import AudioSink
+from engine.config import SovaConfig
+from engine.errors import SovaError
+from engine.events import Event, Notice, ReminderDue
+from engine.memory.entities import RussianNER
+from engine.memory.extract import FactExtractor
+from engine.memory.service import MemoryService
+from engine.memory.setup import open_embedder, open_service
+from engine.memory.writer import MemoryWriter
+from engine.pipeline.confirm import ConfirmationBroker
+from engine.pipeline.remember import Interruptible, MemoryStep
+from engine.pipeline.stages import Stages
+from engine.pipeline.tooling import ToolStep
+from engine.registry.registry import Registry
+from engine.scheduler.lanes import Lanes
+from engine.scheduler.scheduler import Scheduler
+from engine.stages.base import SpokenLanguage
+from engine.stages.tts.normalise import speakable
+from engine.tools.base import Tool
+from engine.tools.mcp_tools import MCPClients
+from engine.tools.media import media_tools
+from engine.tools.planner import model_generate
+from engine.tools.reminder_store import Reminder
+from engine.tools.screen import ScreenTool
+from engine.tools.service import ToolService, build_tools
+
+log = logging.getLogger(__name__)
+
+#: says a due reminder aloud (the window or the terminal gives one; None: shown and notified only)
+Speak = Callable[[str, SpokenLanguage], Awaitable[None]]
+
+
+@dataclass
+class Features:
+    """The started features; each is None when off or unable to start."""
+
+    memory: MemoryService | None = None
+    #: why memory is off although enabled ("" when it is on, or off by the config)
+    memory_problem: str = ""
+    memory_step: MemoryStep | None = None
+    tools: ToolService | None = None
+    tool_step: ToolStep | None = None
+    mcp: MCPClients | None = None
+
+    async def close(self) -> None:
+        """Finish the memory writes, stop the reminder clock and the MCP servers, close the memory."""
+        if self.memory_step is not None:
+            await self.memory_step.flush()
+        if self.mcp is not None:
+            await self.mcp.close_all()
+        if self.tools is not None:
+            await self.tools.close()
+        if self.memory is not None:
+            self.memory.close()
+
+
+async def start_features(
+    config: SovaConfig,
+    registry: Registry,
+    stages: Stages,
+    data_dir: Path,
+    lanes: Lanes,
+    scheduler: Scheduler,
+    emit: Callable[[Event], None],
+    confirmations: ConfirmationBroker,
+    speak: Speak | None,
+) -> Features:
+    """Start memory and tools; what cannot start is off, with a notice."""
+    memory, problem, step = await start_memory(config, registry, stages, data_dir, lanes, scheduler, emit)
+    if problem:
+        emit(Notice(problem))
+    tools, tool_step, mcp = await start_tools(config, stages, data_dir, scheduler, confirmations, emit, speak)
+    return Features(memory, problem, step, tools, tool_step, mcp)
+
+
+async def say(
+    stages: Stages, lanes: Lanes, sink_factory: Callable[[], AudioSink], text: str, language: SpokenLanguage
+) -> None:
+    """Speak `text` outside a turn (a due reminder) through a fresh sink; a failure is logged, not raised."""
+    sink = sink_factory()
+    try:
+        audio = await lanes.run("tts", stages.tts.synthesize, speakable(text, language), language)
+        await asyncio.to_thread(sink.play, audio)
+        await asyncio.to_thread(sink.drain)
+    except SovaError as exc:
+        log.warning("the reminder could not be spoken: %s", exc)
+    finally:
+        sink.close()
+
+
+def _language(config: SovaConfig) -> SpokenLanguage:
+    return "ru" if config.app.language == "ru" else "en" if config.app.language == "en" else "ru"
+
+
+async def start_memory(
+    config: SovaConfig,
+    registry: Registry,
+    stages: Stages,
+    data_dir: Path,
+    lanes: Lanes,
+    scheduler: Scheduler,
+    emit: Callable[[Event], None],
+) -> tuple[MemoryService | None, str, MemoryStep | None]:
+    """The memory service and the turn's memory step, or why memory is off."""
+    if not config.memory.enabled:
+        return None, "", None
+
+    def open_all() -> tuple[MemoryService, Interruptible]:
+        embedder = open_embedder(config, registry, data_dir / "cache")
+        service = open_service(config, embedder, data_dir)
+        llm = Interruptible(stages.lightweight.model)
+        service.writer = MemoryWriter(service.store, embedder, FactExtractor(llm), ner=RussianNER())
+        return service, llm
+
+    try:
+        service, llm = await lanes.run("aux", open_all)
+    except SovaError as exc:
+        problem = f"long-term memory is off: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
+        log.warning("%s", problem)
+        return None, problem, None
+    if service.store.quarantined is not None:
+        emit(Notice(f"the memory database was damaged: it was set aside as {service.store.quarantined} "
+                    "and an empty memory started"))  # fmt: skip
+    return service, "", MemoryStep(service, llm, scheduler, lanes, emit)
+
+
+async def start_tools(
+    config: SovaConfig,
+    stages: Stages,
+    data_dir: Path,
+    scheduler: Scheduler,
+    confirmations: ConfirmationBroker,
+    emit: Callable[[Event], None],
+    speak: Speak | None,
+) -> tuple[ToolService | None, ToolStep | None, MCPClients | None]:
+    """The tool registry with the built-ins, the screen, media and the configured MCP servers' tools."""
+    if not config.tools.enabled:
+        return None, None, None
+    planner_llm = stages.llm.model if config.tools.planner == "primary" else stages.lightweight.model
+
+    async def run_blocking(fn: Callable[[], Any]) -> Any:
+        return await scheduler.run("llm", "tools", fn)
+
+    async def announce(reminder: Reminder, late: bool, text: str) -> None:
+        emit(ReminderDue(reminder.id, reminder.text, reminder.due_at.timestamp(), late))
+        if speak is not None:
+            await speak(text, _language(config))
+
+    extra: list[Tool] = [ScreenTool(), *media_tools()]
+    service = build_tools(
+        config.tools,
+        data_dir,
+        run_blocking,
+        generate=model_generate(planner_llm),
+        announce=announce,
+        language=_language(config),
+        extra_tools=extra,
+    )
+    mcp = None
+    if config.tools.mcp:
+        mcp = MCPClients(on_notice=lambda message: emit(Notice(message)))
+        mcp_tools, notices = await mcp.start_all(config.tools.mcp)
+        service.add_tools(list(mcp_tools))
+        for message in notices:
+            emit(Notice(message))
+    service.start()
+    return service, ToolStep(service.runner, confirmations, emit), mcp
