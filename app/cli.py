@@ -152,7 +152,7 @@ def _run(args: argparse.Namespace) -> int:
             return models.check_manifests(args.path)
         registry, paths = open_registry(config)
         if args.models_command == "list":
-            return models.list_models(registry, args.json)
+            return models.list_models(registry, args.json, config)
         if args.models_command == "verify":
             return models.verify_models(registry, args.ids)
         if args.models_command == "install-defaults":

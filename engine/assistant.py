@@ -15,7 +15,6 @@ import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
@@ -39,16 +38,16 @@ from engine.events import (
 from engine.memory import session_state
 from engine.memory.history import HistoryStore, StoredMessage
 from engine.memory.service import MemoryService
-from engine.memory.session_state import CutOffTurn, PendingTask, SessionState
+from engine.memory.session_state import InFlight, PendingTask, SessionState
 from engine.metrics import Metrics, SchedulerSnapshot
-from engine.pipeline import features, warmup
+from engine.pipeline import features, remote, warmup
 from engine.pipeline.confirm import ConfirmationBroker
 from engine.pipeline.features import Features
 from engine.pipeline.inputs import AudioInput, TextInput, TurnInput
 from engine.pipeline.listening import Listening
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.recognise import language_hint
-from engine.pipeline.stages import Stages, build_stages
+from engine.pipeline.stages import ModelsInUse, Stages, build_stages, models_in_use
 from engine.pipeline.turn import TurnRunner
 from engine.registry.manifest import Role
 from engine.registry.registry import Registry
@@ -56,7 +55,7 @@ from engine.scheduler import shutdown
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.moe import MoE
 from engine.scheduler.scheduler import Scheduler
-from engine.stages.base import LanguageModel, SpokenLanguage
+from engine.stages.base import ChatMessage, LanguageModel, SpokenLanguage
 from engine.stages.vad.segmenter import VadParams
 from engine.tools.reminder_store import Reminder
 
@@ -67,29 +66,8 @@ StageBuilder = Callable[[SovaConfig, Registry, Path | None], Stages]
 #: how tools that change things are answered: the window asks the user; a one-shot command allows
 #: (`--yes`) or refuses
 ToolConsent = Literal["ask", "allow", "refuse"]
-
-
-@dataclass(frozen=True)
-class ModelsInUse:
-    """The model of each stage now (the status bar's line)."""
-
-    stt: str
-    llm: str
-    lightweight: str
-    voices: tuple[tuple[str, str], ...]  # (language, voice id), by language
-
-
-@dataclass
-class _InFlight:
-    """The turn in progress, for the shutdown snapshot (an incomplete chain)."""
-
-    turn_id: int
-    source: str
-    user_text: str = ""
-    partial_reply: str = ""
-
-    def cut_off(self) -> CutOffTurn:
-        return CutOffTurn(self.user_text, self.partial_reply)
+#: the history's state key of the memory writes a shutdown cut short
+PENDING_MEMORY_KEY = "memory_pending"
 
 
 class Assistant:
@@ -128,7 +106,7 @@ class Assistant:
         #: what the last session saved at shutdown (emotion, incomplete chains), or None
         self.restored: SessionState | None = None
         self.shutdown_report: list[shutdown.PhaseOutcome] = []
-        self._inflight: _InFlight | None = None
+        self._inflight: InFlight | None = None
         self.confirmations = ConfirmationBroker(
             self.bus.publish, interactive=tool_consent == "ask", auto_allow=tool_consent == "allow"
         )
@@ -150,11 +128,7 @@ class Assistant:
 
     def models_in_use(self) -> ModelsInUse | None:
         """The loaded model of each stage; None before `start()` has loaded them."""
-        stages = self.stages
-        if stages is None:
-            return None
-        voices = tuple(sorted((lang, voice.model_id) for lang, voice in stages.tts.voices.items()))
-        return ModelsInUse(stages.stt.model_id, stages.llm.model.model_id, stages.lightweight.model.model_id, voices)
+        return models_in_use(self.stages) if self.stages is not None else None
 
     def conversation(self) -> list[StoredMessage]:
         """The messages of the current conversation, oldest first."""
@@ -185,6 +159,14 @@ class Assistant:
         if self.features.memory_step is not None:
             await self.features.memory_step.flush()
 
+    def grant_consent(self, endpoint: str) -> None:
+        """The user consents to sending scrubbed requests to `endpoint` (from the next request)."""
+        remote.grant(self.data_dir, endpoint)
+
+    def sent_to_remote(self, turn_id: int) -> tuple[ChatMessage, ...]:
+        """What a remotely answered turn sent, after scrubbing (empty for a local turn)."""
+        return self._runner.sent_to_remote.get(turn_id, ()) if self._runner is not None else ()
+
     def resolve_confirmation(self, request_id: int, allowed: bool) -> None:
         """The user's answer to a `ConfirmationRequested`."""
         self.confirmations.resolve(request_id, allowed)
@@ -206,7 +188,7 @@ class Assistant:
         if isinstance(event, StateChanged):
             self.state = event.state
         elif isinstance(event, TurnStarted):
-            self._inflight = _InFlight(event.turn_id, event.source)
+            self._inflight = InFlight(event.turn_id, event.source)
         elif self._inflight is None:
             return
         elif isinstance(event, TranscriptReady):
@@ -230,8 +212,12 @@ class Assistant:
         self.bus.bind(asyncio.get_running_loop())
         self.bus.publish(StateChanged(AssistantState.LOADING))
         cache = self.data_dir / "cache"
-        stages = await self.lanes.run("aux", self._stage_builder, self.config, self.registry, cache)
+        builder = self._stage_builder
+        if builder is build_stages:  # a remote model's fallback notices reach the bus from its thread
+            builder = functools.partial(build_stages, notice=lambda m: self.bus.publish_threadsafe(Notice(m)))
+        stages = await self.lanes.run("aux", builder, self.config, self.registry, cache)
         self.stages = stages
+        remote.attach(stages, self.scheduler)
         for notice in [*stages.notices, *self.scheduler.register_loaded(self.registry)]:  # rule 2: loaded at start
             self.bus.publish(Notice(notice))
         self._runner = TurnRunner(
@@ -248,6 +234,9 @@ class Assistant:
         await self._start_features(stages, self._runner)
         await self.scheduler.start()
         await self._warm_up(stages)
+        remote.announce_consent(self.config, self.data_dir, self.bus.publish)
+        self.features.requeue(self.history.load_state(PENDING_MEMORY_KEY, []))
+        self.history.save_state(PENDING_MEMORY_KEY, [])
         self.bus.publish(StateChanged(self._rest_state()))
 
     async def _start_features(self, stages: Stages, runner: TurnRunner) -> None:
@@ -263,9 +252,15 @@ class Assistant:
         vad = VadParams.from_config(self.config.audio.vad)
         await asyncio.gather(  # STT and the LLM take the device in turn, as in any turn; the voices meanwhile
             self.scheduler.run("stt", "stt", warmup.warm_recognition, stages, vad),
-            self.scheduler.run("llm", "llm", warmup.prime_llm, stages.llm.model, self.prompts, language),
+            self._prime(stages, language),
             self.lanes.run("tts", warmup.warm_voices, stages),
+            self.lanes.run("aux", remote.warm_scrubber, self.config),
         )
+
+    async def _prime(self, stages: Stages, language: SpokenLanguage) -> None:
+        local = remote.warm_model(stages.llm.model)  # never a request to a remote server
+        if local is not None:
+            await self.scheduler.run("llm", "llm", warmup.prime_llm, local, self.prompts, language)
 
     async def close(self) -> None:
         """Shut down in phases, each with a time limit: input, processing, state, output (seed 12)."""
@@ -285,7 +280,7 @@ class Assistant:
                 pass
             if self._runner is not None and self._runner.background:  # e.g. an emotion refinement
                 await asyncio.gather(*self._runner.background, return_exceptions=True)
-            await self.features.close()  # the queued memory writes, the reminder clock, the MCP servers
+            await self.flush_memory()  # what the turns said is remembered (the phase's limit bounds it)
 
         async def save_state() -> None:
             inflight = self._inflight
@@ -293,14 +288,22 @@ class Assistant:
             pending = tuple(PendingTask(t.NAME, t.subject) for t in self.moe.pending()) if self.moe else ()
             emotion = session_state.emotion_from_json(self.history.load_state("emotion"))
             session_state.save(self.history, SessionState(time.time(), emotion, cut_off, pending))
+            self.history.save_state(PENDING_MEMORY_KEY, self.features.pending_writes())  # done at the next start
 
         async def stop_output() -> None:
+            if self.features.memory_step is not None:
+                self.features.memory_step.stop()  # a write in flight stops at its next token
+            # a model is never freed under a thread still running it: wait for the lanes, or keep it
+            drained = all([await self.lanes.drained(lane, limit) for lane in ("llm", "aux", "tts")])
+            await self.features.close(close_memory=drained)
             await self.scheduler.close()
             await asyncio.to_thread(self.metrics.write_snapshot, self.metrics_file)
             # through the providers: they drop their cached instance, so a later load is a fresh one
-            for provider in self.registry:
+            for provider in self.registry if drained else ():
                 if provider.loaded:
                     await self.lanes.run("aux", provider.unload)
+            if not drained:
+                log.warning("a background job did not stop within %.0f s: the models are left loaded", limit)
 
         self.shutdown_report = await shutdown.run_phases(
             [

@@ -13,20 +13,27 @@ from pathlib import Path
 from types import UnionType
 from typing import Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, Field, ValidationError, model_validator
 from pydantic.fields import FieldInfo
 
+# re-exported: `from engine.config import MoESection` keeps working
+from engine.config_sections import MOE_USE_CASES as MOE_USE_CASES
+from engine.config_sections import Device as Device
+from engine.config_sections import MetricsSection as MetricsSection
+from engine.config_sections import MoESection as MoESection
+from engine.config_sections import MoEUseCase as MoEUseCase
+from engine.config_sections import SchedulerSection as SchedulerSection
+from engine.config_sections import Section as Section
+from engine.config_sections import SttBusyAction as SttBusyAction
+from engine.config_sections import UiSection as UiSection
 from engine.errors import ConfigError
 from engine.fileio import read_toml
+from engine.privacy.config_rules import BaseUrl, migrate_layers, remote_problems
 
 Language = Literal["ru", "en", "auto"]
-Device = Literal["auto", "cpu", "cuda"]
-#: what the scheduler does with a dialog turn while speech recognition is busy (seed 12)
-SttBusyAction = Literal["lightweight", "reduce_context"]
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+_Section = Section
 
 
 class AppSection(_Section):
@@ -37,7 +44,6 @@ class AppSection(_Section):
     persona: str = Field(
         "default", min_length=1, description="persona folder in resources/personas (en.md and ru.md)"
     )
-    allow_external_backends: bool = Field(False, description="let a request leave the machine (off: nothing ever does)")
 
 
 class PathsSection(_Section):
@@ -51,10 +57,15 @@ class PathsSection(_Section):
 
 
 class LLMRoleSection(_Section):
-    """One LLM role (seed 18): which manifest and how to sample."""
+    """One LLM role (seed 18): a local manifest or an OpenAI-compatible server, and how to sample."""
 
-    id: str = Field(min_length=1, description="the model's manifest id (see `sova models list`)")
-    provider: Literal["local", "external"] = "local"
+    id: str = Field("", description="manifest id (`sova models list`); openai: the local stand-in, '': lightweight's")
+    provider: Literal["local", "openai"] = Field("local", description='"openai": any OpenAI-compatible server')
+    base_url: BaseUrl = Field("", description='the server\'s API root, e.g. "http://127.0.0.1:8080/v1" (openai)')
+    model: str = Field("", description="the model name the server knows (openai)")
+    api_key_env: str = Field("", description="the NAME of an environment variable holding the key; never the key")
+    timeout_s: float = Field(30.0, gt=0, le=600, description="seconds to connect and between streamed pieces")
+    on_failure: Literal["local", "fail"] = Field("local", description="server failed: a local model answers, or fail")
     context_length: int = Field(4096, ge=256, le=131072)
     max_output_tokens: int = Field(512, ge=1, le=32768)
     temperature: float = Field(0.7, ge=0.0, le=2.0)
@@ -153,91 +164,49 @@ class ClassificationSection(_Section):
     emotion: EmotionSection = EmotionSection()
 
 
-MoEUseCase = Literal["judge", "plan", "long_context"]
-MOE_USE_CASES: tuple[MoEUseCase, ...] = ("judge", "plan", "long_context")
-
-
-class MoESection(_Section):
-    """The on-demand MoE role (seed 19): loaded for whitelisted tasks only, unloaded when idle."""
-
-    enabled: bool = Field(True, description="off: the primary does judge/plan/long-context work")
-    model: str = Field("gpt-oss-20b-q4_k_m-v1.0", min_length=1, description="manifest id (role optional_moe)")
-    use_cases: list[MoEUseCase] = Field(
-        default_factory=lambda: list(MOE_USE_CASES), description="the whitelist of tasks it may load for"
-    )
-    idle_unload_s: float = Field(300.0, gt=0, le=86400, description="unload after this long idle")
-    timeout_s: float = Field(120.0, gt=0, le=3600, description="time limit of one MoE task")
-    p95_sla_ms: float = Field(60000.0, gt=0, le=3600000, description="switch the MoE off when its p95 exceeds this")
-    sla_window: int = Field(20, ge=1, le=1000, description="latest latencies the p95 is taken over")
-    sla_min_samples: int = Field(5, ge=1, le=1000, description="no SLA verdict before this many tasks")
-    context_length: int = Field(16384, ge=256, le=131072, description="seed 19: working budget < 16k")
-    max_output_tokens: int = Field(512, ge=1, le=32768)
-    threads: int = Field(0, ge=0, le=256, description="0: all cores")
-
-
-class SchedulerSection(_Section):
-    """The shared-device scheduler (seed 12)."""
-
-    device: Device = "auto"
-    vram_budget_mb: int = Field(12288, ge=512, le=262144, description="the user's card: 12 GB")
-    ram_budget_mb: int = Field(16384, ge=512, le=1048576)
-    task_timeout_s: float = Field(120.0, gt=0, le=3600, description="a lease held longer is taken back")
-    stt_busy_action: SttBusyAction = Field(
-        "lightweight", description="dialog while STT runs: the lightweight model, or the primary with reduced_context"
-    )
-    reduced_context: int = Field(2048, ge=256, le=131072, description="the primary's context while STT runs")
-    extended_context: int = Field(8192, ge=256, le=131072, description="long-context work when latency allows")
-    max_queue_depth: int = Field(2, ge=1, le=100, description="this many waiting for the device: downshift")
-    headroom_mb: int = Field(1024, ge=0, le=262144, description="less free budget than this: downshift")
-    shared_gpu_layers: int = Field(16, ge=0, le=1000, description="GPU layers while sharing the card with Whisper")
-    chunk_tokens: int = Field(16, ge=1, le=4096, description="LLM tokens per device lease (STT may run between)")
-    shutdown_phase_timeout_s: float = Field(5.0, gt=0, le=120, description="time limit of each shutdown phase")
-    moe: MoESection = MoESection()
-
-
-class MetricsSection(_Section):
-    """Prometheus metrics (seed 19's names); `sova metrics` prints them."""
-
-    http: bool = Field(False, description="serve them on http://127.0.0.1:<port>/metrics (never other hosts)")
-    port: int = Field(9464, ge=1024, le=65535)
-
-
-class UiSection(_Section):
-    """The desktop window's own settings (`sova gui`); the engine does not use them."""
-
-    hold_key: str = Field(
-        "Space",
-        min_length=1,
-        max_length=64,
-        description="the key held to talk while the window has the focus (a Qt key name: Space, F9...)",
-    )
-    global_hotkey: str = Field(
-        "",
-        max_length=64,
-        description="a key combination held anywhere to talk, X11 only (e.g. Ctrl+Shift+Space); empty: off",
-    )
-    speak_quick_answers: bool = Field(True, description="speak the quick question's answers aloud")
-
-
 class MemorySection(_Section):
     """Long-term memory (seed 4, 5, 13): facts, entities and summaries that outlive a conversation."""
 
     enabled: bool = Field(True, description="off: nothing is written to or recalled from long-term memory")
+    recall_top_k: int = Field(5, ge=1, le=20, description="at most this many memories go into the prompt")
+    min_margin: float = Field(0.05, ge=0, le=1, description="relevance bar over the question's usual similarity")
+    fts_margin: float = Field(0.03, ge=0, le=1, description="the bar for a memory sharing a word with the question")
+    embedding_cache: bool = Field(True, description="keep the embeddings of texts already seen on disk (seed 13)")
 
 
 class MCPServerSection(_Section):
-    """One MCP server whose tools Sova may use (a stdio command, or an HTTP url)."""
+    """One MCP server whose tools Sova may use: exactly one of a stdio `command` or an HTTP `url`."""
 
-    name: str = Field(min_length=1, description="shown to the user")
-    command: list[str] | None = Field(None, description="a stdio server: the program and its arguments")
-    url: str | None = Field(None, description="or a streamable-HTTP server's url")
+    name: str = Field(
+        min_length=1, max_length=40, pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]*$", description="shown; prefixes its tools"
+    )
+    command: list[str] | None = Field(None, min_length=1, description="a stdio server: the program and its arguments")
+    url: str | None = Field(None, pattern=r"^https?://\S+$", description="or a streamable-HTTP server's url")
     timeout_s: float = Field(10.0, gt=0, le=600, description="a call (or the start) taking longer fails")
+    env: dict[str, str] = Field(default_factory=dict, description="optional: extra environment of a stdio server")
+    read_only_tools: list[str] = Field(default_factory=list, description="optional: its tools to run without asking")
+
+    @model_validator(mode="after")
+    def _one_transport(self) -> MCPServerSection:
+        if (self.command is None) == (self.url is None):
+            raise ValueError("give exactly one of command (a stdio server) or url (an HTTP server)")
+        if self.command is not None and not self.command[0].strip():
+            raise ValueError("command: the first item must be the program to run")
+        if self.env and self.command is None:
+            raise ValueError("env: only a stdio server (command) takes environment variables")
+        return self
 
 
 class ToolsSection(_Section):
     """Tools (seed 8): built-in ones and MCP servers."""
 
     enabled: bool = Field(True, description="off: Sova only talks")
+    planner: Literal["lightweight", "primary", "moe"] = Field("lightweight", description="writes the plans rules can't")
+    exact_arguments: bool = Field(True, description="read sums, times, units exactly; off: the model always plans")
+    timezone: str = Field("", description='clock and reminders, e.g. "Europe/Moscow"; empty: the system zone')
+    call_timeout_s: float = Field(10.0, gt=0, le=600, description="a built-in tool call taking longer fails")
+    max_calls: int = Field(3, ge=1, le=8, description="at most this many tool calls in one turn")
+    notifications: bool = Field(True, description="announce due reminders with a desktop notification too")
     mcp: list[MCPServerSection] = Field(default_factory=list, description="MCP servers ([[tools.mcp]] tables)")
 
 
@@ -248,8 +217,21 @@ class PrivacySection(_Section):
     denylist: list[str] = Field(default_factory=list, description="words and phrases that never leave this machine")
 
 
+class EvalThresholdsSection(_Section):
+    """The largest tolerated drop of each gated 0-1 metric (seed 15), when also beyond the noise."""
+
+    persona: float = Field(0.05, ge=0.0, le=1.0, description="persona adherence: the seed's 5 %")
+    relevance: float = Field(0.10, ge=0.0, le=1.0, description="the judge's answer-relevance score")
+    hallucination: float = Field(0.10, ge=0.0, le=1.0, description="abstaining on unknown facts, recalling given ones")
+    tools: float = Field(0.10, ge=0.0, le=1.0, description="tool accuracy (when the tools suite exists)")
+
+
 class EvalSection(_Section):
     """Quality measurement and the eval-gated model update (seed 11, 15)."""
+
+    reports_dir: str = Field("reports", min_length=1, description="`sova eval` reports (relative: to the project)")
+    gate_budget_s: float = Field(300.0, gt=0, le=3600, description="time budget of one model's gate suite")
+    thresholds: EvalThresholdsSection = EvalThresholdsSection()
 
 
 class SovaConfig(_Section):
@@ -316,13 +298,15 @@ def _format_loc(loc: tuple[int | str, ...]) -> str:
 
 def validate_config(layers: list[tuple[Path, Mapping[str, Any]]]) -> SovaConfig:
     """Validate the merge of `layers` (lowest first); every problem names its key and file."""
+    layers, legacy = migrate_layers(layers)  # app.allow_external_backends -> privacy.allow_external
     merged: dict[str, Any] = {}
     for _, data in layers:
         merged = deep_merge(merged, data)
+    extra = legacy + remote_problems(merged, layers)  # what no single field can check
+    problems, keys = [f"{f}: {k}: {what}" for f, k, what in extra], [k for _, k, _ in extra]
     try:
-        return SovaConfig.model_validate(merged)
+        config = SovaConfig.model_validate(merged)
     except ValidationError as exc:
-        problems, keys = [], []
         for err in exc.errors():
             loc = tuple(err["loc"])
             source = next((str(p) for p, d in reversed(layers) if _has_key(d, loc)), None)
@@ -337,6 +321,9 @@ def validate_config(layers: list[tuple[Path, Mapping[str, Any]]]) -> SovaConfig:
             problems.append(f"{source}: {_format_loc(loc)}: {what}")
             keys.append(".".join(str(p) for p in loc))
         raise ConfigError(problems, hint="fix these keys, then run `sova config check`", keys=tuple(keys)) from None
+    if problems:
+        raise ConfigError(problems, hint="fix these keys, then run `sova config check`", keys=tuple(keys))
+    return config
 
 
 def load_config(default_file: Path, user_file: Path | None = None) -> SovaConfig:

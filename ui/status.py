@@ -9,8 +9,8 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QCoreApplication
 
-from engine.assistant import ModelsInUse
 from engine.events import DownshiftChanged, LeaseRevoked, MoEDisabled, SchedulerEvent
+from engine.pipeline.stages import ModelsInUse
 
 
 @dataclass(frozen=True)

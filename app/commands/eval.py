@@ -68,5 +68,5 @@ def run_eval(config: SovaConfig, args: argparse.Namespace) -> int:
         print(f"A/B: {line}")
     if args.json:
         write_atomic(args.json, json.dumps(published.data, ensure_ascii=False, indent=2))
-    print(f"report: {published.files[-1] if len(published.files) == 1 else out_dir}", file=sys.stderr)
+    print(f"report: {published.markdown} (and its JSON and plots in {out_dir})", file=sys.stderr)
     return 0

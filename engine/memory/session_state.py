@@ -28,6 +28,20 @@ class CutOffTurn:
     partial_reply: str = ""
 
 
+@dataclass
+class InFlight:
+    """The turn in progress, kept for the shutdown snapshot (an incomplete chain)."""
+
+    turn_id: int
+    source: str
+    user_text: str = ""
+    partial_reply: str = ""
+
+    def cut_off(self) -> CutOffTurn:
+        """The turn as a chain the shutdown cut off."""
+        return CutOffTurn(self.user_text, self.partial_reply)
+
+
 @dataclass(frozen=True)
 class PendingTask:
     """An on-demand MoE task in progress at shutdown: its trigger ("Plan.Generate"...) and its subject."""

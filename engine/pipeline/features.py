@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from engine.memory.entities import RussianNER
 from engine.memory.extract import FactExtractor
 from engine.memory.service import MemoryService
 from engine.memory.setup import open_embedder, open_service
+from engine.memory.types import Exchange
 from engine.memory.writer import MemoryWriter
 from engine.pipeline.confirm import ConfirmationBroker
 from engine.pipeline.remember import Interruptible, MemoryStep
@@ -58,15 +59,32 @@ class Features:
     tool_step: ToolStep | None = None
     mcp: MCPClients | None = None
 
-    async def close(self) -> None:
-        """Finish the memory writes, stop the reminder clock and the MCP servers, close the memory."""
+    def pending_writes(self) -> list[dict[str, object]]:
+        """The memory writes not done yet, as JSON (saved at shutdown; `requeue` takes them back)."""
+        return [asdict(e) for e in self.memory_step.pending()] if self.memory_step is not None else []
+
+    def requeue(self, saved: object) -> None:
+        """Queue again the writes a previous session could not finish."""
+        if self.memory_step is None or not isinstance(saved, list):
+            return
+        for entry in saved:
+            try:
+                self.memory_step.remember_later(Exchange(**entry))
+            except TypeError:  # a record from another version: the words are in the history anyway
+                log.warning("a saved memory write was unreadable and is skipped: %r", entry)
+
+    async def close(self, *, close_memory: bool = True) -> None:
+        """Stop the memory writes, the reminder clock and the MCP servers; close the memory database.
+
+        `close_memory` False leaves the database open (a write still runs on a lane that did not drain).
+        """
         if self.memory_step is not None:
-            await self.memory_step.flush()
+            self.memory_step.stop()
         if self.mcp is not None:
             await self.mcp.close_all()
         if self.tools is not None:
             await self.tools.close()
-        if self.memory is not None:
+        if self.memory is not None and close_memory:
             self.memory.close()
 
 

@@ -116,6 +116,16 @@ class MemoryStep:
         self._queue.append(exchange)
         self._kick()
 
+    def pending(self) -> list[Exchange]:
+        """The writes not done yet (saved at shutdown, queued again at the next start)."""
+        return list(self._queue)
+
+    def stop(self) -> None:
+        """Shutdown: the extraction in flight stops at its next token; the queue stays for `pending()`."""
+        self._turn_running = True
+        if self._llm is not None:
+            self._llm.token.set()
+
     async def flush(self) -> None:
         """Finish every queued write (shutdown, `sova ask` before it exits)."""
         self._turn_running = False

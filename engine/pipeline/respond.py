@@ -25,6 +25,7 @@ from engine.scheduler.policy import Decision
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import ChatMessage, EmotionResult, SamplingParams, SpokenLanguage
 from engine.stages.llm.loaded import LoadedLLM
+from engine.stages.llm.openai_compat import is_remote
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,8 @@ class Responder:
         """
         if forced is not None:
             return forced, None
+        if is_remote(primary.model):  # a remote model does not compete with recognition: no downshift
+            return primary, None
         return self.scheduler.choose_dialog(primary, lightweight)
 
     def prepare(
@@ -151,8 +154,10 @@ class ReplyStream:
         try:
             model = self.reply.llm.model
             stream = model.stream_chat(self.reply.messages, self.reply.params, self._cancel)
-            # a lease per chunk of tokens: a waiting STT runs in between
-            for piece in self._scheduler.stream("llm", stream, self._cancel):
+            # a lease per chunk of tokens: a waiting STT runs in between (a remote model takes none; its
+            # local stand-in takes its own, see engine/pipeline/remote.py)
+            pieces = stream if is_remote(model) else self._scheduler.stream("llm", stream, self._cancel)
+            for piece in pieces:
                 loop.call_soon_threadsafe(queue.put_nowait, piece)
                 self._may_run.wait()
                 if self._cancel.is_set():

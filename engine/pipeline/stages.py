@@ -48,6 +48,22 @@ class Stages:
     embedder: Embedder | None = None
 
 
+@dataclass(frozen=True)
+class ModelsInUse:
+    """The model of each stage now (the status bar's line)."""
+
+    stt: str
+    llm: str
+    lightweight: str
+    voices: tuple[tuple[str, str], ...]  # (language, voice id), by language
+
+
+def models_in_use(stages: Stages) -> ModelsInUse:
+    """The loaded model of each stage."""
+    voices = tuple(sorted((lang, voice.model_id) for lang, voice in stages.tts.voices.items()))
+    return ModelsInUse(stages.stt.model_id, stages.llm.model.model_id, stages.lightweight.model.model_id, voices)
+
+
 def _threads() -> int:
     return max(1, os.cpu_count() or 1)
 

@@ -36,6 +36,7 @@ from engine.events import (
 )
 from engine.memory.history import HistoryStore
 from engine.memory.types import Exchange
+from engine.pipeline import remote
 from engine.pipeline.inputs import AudioInput, TurnInput
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.recognise import Recognised, Recogniser, choose_language
@@ -46,7 +47,7 @@ from engine.pipeline.stages import Stages
 from engine.pipeline.tooling import ToolStep, external_use
 from engine.scheduler.lanes import Lanes
 from engine.scheduler.scheduler import Scheduler
-from engine.stages.base import EmotionResult, SpokenLanguage
+from engine.stages.base import ChatMessage, EmotionResult, SpokenLanguage
 from engine.stages.llm.loaded import LoadedLLM
 
 log = logging.getLogger(__name__)
@@ -102,6 +103,8 @@ class TurnRunner:
         self.memory: MemoryStep | None = None
         #: tools (issue 11): None when off
         self.tools: ToolStep | None = None
+        #: the scrubbed messages each remotely answered turn sent (issue 14), by turn id
+        self.sent_to_remote: dict[int, tuple[ChatMessage, ...]] = {}
 
     async def run(
         self,
@@ -210,6 +213,8 @@ class TurnRunner:
         if stream.elapsed_ms is not None:
             turn.timings["llm_ms"] = stream.elapsed_ms
         turn.external = external_use(reply.llm.model)
+        if turn.external is not None:  # what left the machine, for the window's "what was sent"
+            self.sent_to_remote[turn.turn_id] = remote.sent(reply.llm.model)
         # 6. after the turn (in the background, never before the first sound): the emotion refinement;
         #    the memory write is queued by `_finish`
         self.refine_emotion_later(turn.turn_id, heard.transcript.text, heard.audio, turn.emotion)

@@ -37,6 +37,7 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _DEBIAN_PACKAGE = re.compile(r"^[a-z0-9][a-z0-9+.-]+$")  # Debian policy 5.6.1
 _COMMAND = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+-]*$")  # a bare program name, looked up on PATH
+_REPO_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 class _Strict(BaseModel):
@@ -74,11 +75,51 @@ class PypiSource(_Strict):
 
 
 class ManualSource(_Strict):
-    """Weights the user downloads (then `sova models add FILE --manifest ID`)."""
+    """Weights the user downloads (then `sova models add FILE --manifest ID`).
+
+    With `repo_id` and `revision` the source is structured: `sova models download ID` fetches it from
+    the Hugging Face Hub itself. `filename` names one file of the repository; without it the model
+    is a folder: the repository's files matching `include` (all when empty) but none matching `exclude`.
+    """
 
     kind: Literal["manual"]
     url: str = Field(description="where to download it")
     note: str = ""
+    repo_id: str | None = Field(None, description="Hugging Face repository, owner/name")
+    revision: str | None = Field(None, description="the repository's commit hash, tag or branch")
+    filename: str | None = Field(None, description="one file of the repository (a GGUF, a Piper .onnx)")
+    include: list[str] = Field(default_factory=list, description="glob patterns of a folder model's files")
+    exclude: list[str] = Field(default_factory=list, description="glob patterns of files left out")
+
+    @field_validator("repo_id")
+    @classmethod
+    def _repo_shape(cls, value: str | None) -> str | None:
+        if value is not None and not _REPO_ID.match(value):
+            raise ValueError("repo_id is a Hugging Face repository, owner/name: e.g. Systran/faster-whisper-small")
+        return value
+
+    @field_validator("filename")
+    @classmethod
+    def _relative_filename(cls, value: str | None) -> str | None:
+        if value is not None and (PurePosixPath(value).is_absolute() or ".." in PurePosixPath(value).parts):
+            raise ValueError("filename is a path inside the repository, without '..'")
+        return value
+
+    @model_validator(mode="after")
+    def _structured(self) -> ManualSource:
+        hub_fields = self.revision or self.filename or self.include or self.exclude
+        if hub_fields and self.repo_id is None:
+            raise ValueError("revision, filename, include and exclude describe a repository: give repo_id too")
+        if self.repo_id is not None and not self.revision:
+            raise ValueError("repo_id needs a revision (a commit hash, a tag or a branch such as main)")
+        if self.filename and (self.include or self.exclude):
+            raise ValueError("give filename (one file) or include/exclude (a folder), not both")
+        return self
+
+    @property
+    def downloadable(self) -> bool:
+        """Whether `sova models download` can fetch it (a structured Hub source)."""
+        return self.repo_id is not None
 
 
 class SystemSource(_Strict):

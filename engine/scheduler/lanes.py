@@ -56,6 +56,14 @@ class Lanes:
         loop = asyncio.get_running_loop()
         return loop.run_in_executor(self._pools[lane], self._tracked, lane, fn)
 
+    async def drained(self, lane: Lane, timeout_s: float) -> bool:
+        """Wait until the work queued on `lane` before now has run; False when it takes over `timeout_s`."""
+        try:
+            await asyncio.wait_for(asyncio.shield(self.run(lane, lambda: None)), timeout_s)
+        except TimeoutError:
+            return False
+        return True
+
     def shutdown(self, wait: bool = True) -> None:
         """Stop every lane."""
         for pool in self._pools.values():

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -38,6 +38,9 @@ class ToolSpec:
     source: str = "builtin"
     #: the JSON schema of the arguments when `args` is not enough (MCP tools bring their own)
     json_schema: Mapping[str, Any] | None = None
+    #: regular expressions (case-insensitive, searched in the user's words) that mark a turn as needing
+    #: this tool — the cheap router's rules; a tool without any is reached only through the planner
+    triggers: tuple[str, ...] = ()
 
     def schema(self) -> dict[str, Any]:
         """The JSON schema of the arguments."""
@@ -69,4 +72,17 @@ class Tool(Protocol):
 
     async def call(self, args: BaseModel, context: ToolContext) -> ToolResult:
         """Run with validated `args`; may raise — the registry turns any exception into a failed result."""
+        ...
+
+
+@runtime_checkable
+class ArgsExtractor(Protocol):
+    """A tool that can read its arguments straight from the user's words, exactly (no model).
+
+    The planner prefers these arguments to a model's: "12345 умножить на 6789" gives the expression
+    digit for digit, "через 10 минут" the time phrase word for word.
+    """
+
+    def extract_args(self, text: str, context: ToolContext) -> dict[str, Any] | None:
+        """The arguments `text` states plainly, or None when it does not."""
         ...

@@ -58,7 +58,7 @@ def test_specs_read_the_schema() -> None:
     assert SPECS["app.language"].choices == ("ru", "en", "auto")
     assert SPECS["app.ui_language"].choices == ("system", "ru", "en")
     assert SPECS["ui.speak_quick_answers"].type is bool and SPECS["ui.speak_quick_answers"].default is True
-    assert SPECS["llm.primary.id"].default is None and SPECS["llm.primary.id"].min_length == 1
+    assert SPECS["llm.primary.id"].default == ""  # empty is refused for a local role by the cross-field rules
     assert (SPECS["ui.hold_key"].min_length, SPECS["ui.hold_key"].max_length) == (1, 64)
     assert SPECS["ui.global_hotkey"].min_length == 0
 

@@ -24,7 +24,7 @@ def test_repo_defaults_are_valid() -> None:
     assert config.llm.primary.temperature == 0.7
     assert config.llm.primary.top_p == 0.9
     assert config.audio.stt.model == "faster-whisper-base"
-    assert config.app.allow_external_backends is False
+    assert config.privacy.allow_external is False
 
 
 def test_user_file_overrides_only_its_keys(tmp_path: Path) -> None:
@@ -118,8 +118,8 @@ def test_problem_keys_are_parallel_to_the_problems(tmp_path: Path) -> None:
 
 def test_field_info_walks_the_schema() -> None:
     assert field_info("audio.tts.en").description == "English voice manifest id"
-    assert field_info("llm.primary.id").is_required()
-    assert field_info("llm.micro.id").is_required()  # through an optional section
+    assert field_info("llm.primary.id").default == ""  # an openai role needs no manifest id
+    assert field_info("llm.micro.id").default == ""  # through an optional section
     assert field_info("ui.speak_quick_answers").default is True
     for bad in ("audio.tts.voice", "nonsense", "app.language.x"):
         with pytest.raises(KeyError, match=bad):

@@ -1,0 +1,76 @@
+"""The memory scenarios, reduced to a few conversations: retrieval through the real writer, extractor and recall,
+and answers through a real assistant in a fresh data dir.
+
+The full set is a command (docs/memory.md, "Measured"): ``.venv/bin/python -m engine.eval.memory_suite --retrieval``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import inspect
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from engine.audio.sinks import WavFileSink
+from engine.eval.memory_suite import load_scenarios, open_service, run_answers, run_retrieval
+
+pytestmark = [pytest.mark.models, pytest.mark.slow]
+
+#: identity (4 turns, 2 of them small talk the pre-filter skips) and the knowledge updates
+REDUCED = ["01", "06"]
+
+
+def test_reduced_retrieval_through_the_real_writer(tmp_path: Path) -> None:
+    scenarios = load_scenarios(files=REDUCED)
+    services = []
+
+    def factory():  # type: ignore[no-untyped-def]
+        services.append(open_service(tmp_path))
+        return services[-1]
+
+    report = run_retrieval(factory, scenarios)
+    try:
+        assert report.n == len(scenarios.questions)
+        assert report.skipped_by_prefilter == 2  # "Hi Sova!" and "Thanks, that's all for now."
+        assert report.facts_added >= 3
+        # the update replaced Kazan: nothing current still says the user lives there
+        current = [m.text + " " + m.source_quote for m in services[0].items(include_superseded=False)]
+        assert not any("Казан" in t for t in current), current
+        assert report.recall_at_5 >= 0.75, report.results
+    finally:
+        services[0].close()
+
+
+@pytest.mark.skipif(importlib.util.find_spec("engine.memory.service") is None,
+                    reason="engine.memory.service is missing: long-term memory is not built")
+def test_reduced_answers_through_a_real_assistant(tmp_path: Path) -> None:
+    from tests.conftest import FAST_LLM, AssistantEnv, make_config
+
+    full = load_scenarios(files=["06", "07"])
+    # the updates, two questions about them, and two things never said
+    questions = tuple(q for q in full.questions if q.id in ("city-ru", "job-en", "mother-en", "color-ru"))
+    scenarios = replace(full, conversations=full.conversations[:3], questions=questions)
+    env = AssistantEnv(tmp_path, make_config(FAST_LLM | {"memory": {"enabled": True}}))
+    assistant = env.assistant
+
+    async def ask(text: str, language: str) -> str:
+        result = await assistant.ask_text(text, WavFileSink(tmp_path / "reply.wav"), language=language)
+        # the memory write runs after the reply; the next question must see it
+        flush = getattr(assistant, "memory_flush", None)
+        if flush is not None:
+            done = flush()
+            if inspect.isawaitable(done):
+                await done
+        return result.reply_text
+
+    try:
+        report = env.run(run_answers(ask, assistant.new_conversation, scenarios))
+        assert (report.n_answer, report.n_abstain) == (2, 2)
+        assert report.accuracy >= 0.5, report.results
+        assert report.abstention >= 0.5, report.results
+    finally:
+        env.close()
+        asyncio.set_event_loop(None)
