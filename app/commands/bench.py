@@ -24,6 +24,8 @@ ROWS = [
     ("stt_ms", "STT time", "ms"),
     ("stt_rtf", "STT real-time factor", ""),
     ("emotion_ms", "emotion time", "ms"),
+    ("recall_ms", "memory recall (beside emotion)", "ms"),
+    ("tool_route_ms", "does it need a tool? (routing)", "ms"),
     ("llm_first_token_ms", "LLM time to first token", "ms"),
     ("llm_tokens_per_s", "LLM tokens/s", ""),
     ("first_sentence_ms", "first complete sentence (from key release)", "ms"),

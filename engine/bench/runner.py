@@ -152,6 +152,10 @@ class Bench:
         if "stt_ms" in t:
             run.add("stt_rtf", t["stt_ms"] / 1000.0 / utt.audio.duration_s)
         run.add("emotion_ms", t.get("emotion_ms"))
+        # what memory and tools add before the first sound (issue 10: recall; issue 11: routing, and a
+        # plan only when a tool is needed — the bench's questions need none)
+        run.add("recall_ms", t.get("recall_ms"))
+        run.add("tool_route_ms", t.get("tool_route_ms"))
         run.add("llm_first_token_ms", t.get("llm_first_token_ms"))
         run.add("first_sentence_ms", t.get("first_sentence_ms"))
         run.add("tts_first_audio_ms", t.get("tts_first_audio_ms"))
