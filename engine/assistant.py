@@ -140,7 +140,14 @@ class Assistant:
         Long-term memory carries over: only the earlier turns leave the context.
         """
         self.interrupt()
+        ended, messages = self.history.conversation_id, [m.as_chat() for m in self.history.messages()]
         self.history.new_conversation()
+        memory, step = self.features.memory, self.features.memory_step
+        if memory is not None and step is not None and self.moe is not None and messages:
+            language = self._runner.last_language if self._runner is not None else None
+            step.summarise_later(
+                features.summary_job(memory, self.moe, self.lanes, messages, ended, language or "en")
+            )
 
     # -- the features' surface (the window's memory panel, reminders, confirmations) ---------------
 

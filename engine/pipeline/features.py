@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -17,11 +17,12 @@ from typing import Any
 from engine.audio.sinks import AudioSink
 from engine.config import SovaConfig
 from engine.errors import SovaError
-from engine.events import Event, Notice, ReminderDue
+from engine.events import Event, Notice, ReflectionResult, ReminderDue
 from engine.memory.entities import RussianNER
 from engine.memory.extract import FactExtractor
 from engine.memory.service import MemoryService
 from engine.memory.setup import open_embedder, open_service
+from engine.memory.summaries import summarise_async
 from engine.memory.types import Exchange
 from engine.memory.writer import MemoryWriter
 from engine.pipeline.confirm import ConfirmationBroker
@@ -30,8 +31,9 @@ from engine.pipeline.stages import Stages
 from engine.pipeline.tooling import ToolStep
 from engine.registry.registry import Registry
 from engine.scheduler.lanes import Lanes
+from engine.scheduler.moe import LongContext, MoE
 from engine.scheduler.scheduler import Scheduler
-from engine.stages.base import SpokenLanguage
+from engine.stages.base import ChatMessage, SpokenLanguage
 from engine.stages.tts.normalise import speakable
 from engine.tools.base import Tool
 from engine.tools.mcp_tools import MCPClients
@@ -124,6 +126,29 @@ async def say(
 
 def _language(config: SovaConfig) -> SpokenLanguage:
     return "ru" if config.app.language == "ru" else "en" if config.app.language == "en" else "ru"
+
+
+def summary_job(
+    service: MemoryService, moe: MoE, lanes: Lanes, messages: Sequence[ChatMessage], conversation_id: int,
+    language: str,
+) -> Callable[[], Awaitable[object]]:
+    """The summary job of a finished conversation, stored unless a stored summary says the same.
+
+    The text is the on-demand MoE's `long_context` work (the primary stands in when it is not installed).
+    """
+
+    async def generate(instruction: str, transcript: str) -> str:
+        result = await moe.handle(LongContext(text=transcript, instruction=instruction))
+        return result.summary if isinstance(result, ReflectionResult) else ""
+
+    async def job() -> object:
+        memory = await summarise_async(messages, generate, conversation_id=conversation_id, language=language)
+        writer = service.writer
+        if memory is None or not isinstance(writer, MemoryWriter):
+            return None
+        return await lanes.run("aux", writer.remember_summary, memory)
+
+    return job
 
 
 async def start_memory(

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from typing import Protocol
 
 from engine.cancel import CancelToken
@@ -88,6 +88,8 @@ class MemoryStep:
         self._lanes = lanes
         self._emit = emit
         self._queue: deque[Exchange] = deque()
+        #: finished conversations waiting for their summary (seed 4's reflections)
+        self._conversations: deque[Callable[[], Awaitable[object]]] = deque()
         self._worker: asyncio.Task[None] | None = None
         self._turn_running = False
         self._told_failure = False
@@ -111,6 +113,11 @@ class MemoryStep:
         self._turn_running = False
         self._kick()
 
+    def summarise_later(self, job: Callable[[], Awaitable[object]]) -> None:
+        """Queue the summary of a finished conversation (it runs after the queued facts)."""
+        self._conversations.append(job)
+        self._kick()
+
     def remember_later(self, exchange: Exchange) -> None:
         """Queue the write of a finished turn."""
         self._queue.append(exchange)
@@ -129,13 +136,14 @@ class MemoryStep:
     async def flush(self) -> None:
         """Finish every queued write (shutdown, `sova ask` before it exits)."""
         self._turn_running = False
-        while self._queue or (self._worker is not None and not self._worker.done()):
+        while self._queue or self._conversations or (self._worker is not None and not self._worker.done()):
             self._kick()
             if self._worker is not None:
                 await asyncio.shield(self._worker)
 
     def _kick(self) -> None:
-        if self._queue and not self._turn_running and (self._worker is None or self._worker.done()):
+        waiting = self._queue or self._conversations
+        if waiting and not self._turn_running and (self._worker is None or self._worker.done()):
             self._worker = asyncio.get_running_loop().create_task(self._drain())
 
     async def _drain(self) -> None:
@@ -156,6 +164,15 @@ class MemoryStep:
             superseded = tuple(old for old, _ in getattr(report, "superseded", ()))
             if added or superseded:
                 self._emit(MemoryUpdated(exchange.turn_id, added, superseded))
+        while self._conversations and not self._queue and not self._turn_running:
+            job = self._conversations.popleft()
+            try:
+                report = await job()
+            except SovaError as exc:
+                self._tell(f"a conversation's summary could not be saved: {exc.message}")
+                continue
+            if getattr(report, "added", ()):
+                self._emit(MemoryUpdated(None, tuple(getattr(report, "added", ()))))
 
     def _tell(self, message: str) -> None:
         log.warning("%s", message)
