@@ -49,7 +49,7 @@ def compare_runs(a: Mapping[str, MetricValue], b: Mapping[str, MetricValue]) -> 
         base = dict(zip(a[name].ids, a[name].scores, strict=False))
         deltas = [s - base[i] for i, s in zip(b[name].ids, b[name].scores, strict=False) if i in base]
         rows.append(AbRow(name, a[name].value, b[name].value, diff.delta, diff.low, diff.high, diff.n, better,
-                          diff.significant_drop or diff.significant_gain, sign_test(deltas)))
+                          diff.high < 0.0 or diff.low > 0.0, sign_test(deltas)))
     return rows
 
 

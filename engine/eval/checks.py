@@ -71,14 +71,29 @@ def numbers_as_digits(text: str, language: str) -> bool:
     return pattern is None or re.search(pattern, text, re.IGNORECASE) is None
 
 
+def _words(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text.lower()))
+
+
+def not_an_echo(text: str, prompt: str) -> bool:
+    """The reply does not repeat the user's words back (a small model's failure that passes other checks)."""
+    said = _words(prompt)
+    return not said or said not in _words(text)
+
+
 PersonaCheck = Literal["short", "language", "plain_text", "no_emoji", "digits"]
 
 
-def persona_checks(text: str, language: str, checks: Sequence[str], *, truncated: bool = False) -> dict[str, bool]:
+def persona_checks(
+    text: str, language: str, checks: Sequence[str], *, truncated: bool = False, prompt: str = ""
+) -> dict[str, bool]:
     """Each requested check's verdict on `text` (see PERSONA_CHECKS in engine/eval/scenarios.py).
 
     `truncated`: the reply ran into the eval's token cap, so it was not short whatever is left of it.
+    `prompt`: when given, a reply that repeats it back fails every check (it is not a reply).
     """
+    if prompt and not not_an_echo(text, prompt):
+        return dict.fromkeys(checks, False)
     table = {
         "short": lambda: is_short(text) and not truncated,
         "language": lambda: in_language(text, language),

@@ -3,9 +3,9 @@
 `run_gate` measures one model in one role on the gate items (the scenario items marked `gate: true`
 of persona, relevance and hallucination, plus tool accuracy when the tools suite exists). `compare`
 decides, purely, from two such reports: a gated metric fails only when the candidate's drop exceeds
-its threshold AND the noise (the paired 95 % bootstrap interval of the per-item differences lies
-wholly below zero). The same model measured twice gives the same replies (greedy decoding), so it
-is always promoted; a clearly worse one is rolled back with the reasons.
+its threshold AND the noise (the one-sided 90 % paired-bootstrap upper bound of the per-item
+differences lies below zero: `DROP_CONFIDENCE`). The same model measured twice gives the same
+replies (greedy decoding), so it is always promoted; a clearly worse one is rolled back with reasons.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, Literal
 
 from engine.config import SovaConfig
 from engine.eval.adapters import EXTERNAL_SUITES, module_available
-from engine.eval.metrics import MetricValue, difference
+from engine.eval.metrics import DROP_CONFIDENCE, MetricValue, difference
 from engine.eval.runner import load_items, run_model
 from engine.registry.registry import Registry
 
@@ -139,14 +139,15 @@ def compare(
             "passed": not failed,
             "delta_low": round(diff.low, 4),
             "delta_high": round(diff.high, 4),
+            "delta_upper_one_sided": round(diff.upper, 4),
             "n": diff.n,
             "paired": diff.paired,
         }
         if failed:
             reasons.append(
                 f"{name} dropped by {-diff.delta:.2f} ({base.value:.2f} -> {cand.value:.2f}), more than the "
-                f"{threshold:.2f} allowed, and beyond the noise (95% interval of the change "
-                f"{diff.low:+.2f}..{diff.high:+.2f}, n={diff.n})"
+                f"{threshold:.2f} allowed, and beyond the noise (the change is below {diff.upper:+.2f} with "
+                f"{DROP_CONFIDENCE:.0%} confidence, n={diff.n})"
             )
     decision: Decision = "rolled_back" if reasons else "promoted"
     return decision, table, reasons

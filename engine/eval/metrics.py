@@ -18,6 +18,8 @@ from typing import Any
 BOOTSTRAP_SEED = 1234
 BOOTSTRAP_ROUNDS = 2000
 Z95 = 1.959963984540054
+#: how sure the gate must be that a drop is real (one-sided): at 90 %, 3 of 6 items failing is a drop
+DROP_CONFIDENCE = 0.90
 
 
 @dataclass(frozen=True)
@@ -139,11 +141,13 @@ class Difference:
     high: float
     n: int
     paired: bool
+    #: the one-sided upper bound of the delta at DROP_CONFIDENCE (a drop is a one-directional question)
+    upper: float = 0.0
 
     @property
     def significant_drop(self) -> bool:
-        """The drop is beyond the noise: the whole interval lies below zero."""
-        return self.high < 0.0
+        """The drop is beyond the noise: the one-sided upper bound (DROP_CONFIDENCE) lies below zero."""
+        return self.upper < 0.0
 
     @property
     def significant_gain(self) -> bool:
@@ -159,20 +163,25 @@ def difference(candidate: MetricValue, baseline: MetricValue, *, seed: int = BOO
     its interval is the point difference.
     """
     common = _paired(candidate, baseline)
+    rng = random.Random(seed)
     if common:
         deltas = [c - b for c, b in common]
-        mean, low, high = bootstrap_mean(deltas, seed=seed)
-        return Difference(mean, low, high, len(deltas), True)
+        mean = statistics.fmean(deltas)
+        if min(deltas) == max(deltas):
+            return Difference(mean, mean, mean, len(deltas), True, mean)
+        diffs = sorted(statistics.fmean(rng.choices(deltas, k=len(deltas))) for _ in range(BOOTSTRAP_ROUNDS))
+        return Difference(mean, _quantile(diffs, 0.025), _quantile(diffs, 0.975), len(deltas), True,
+                          _quantile(diffs, DROP_CONFIDENCE))
     delta = candidate.value - baseline.value
     if not candidate.scores or not baseline.scores:
-        return Difference(delta, delta, delta, min(candidate.n, baseline.n), False)
-    rng = random.Random(seed)
+        return Difference(delta, delta, delta, min(candidate.n, baseline.n), False, delta)
     cs, bs = list(candidate.scores), list(baseline.scores)
     diffs = sorted(
         statistics.fmean(rng.choices(cs, k=len(cs))) - statistics.fmean(rng.choices(bs, k=len(bs)))
         for _ in range(BOOTSTRAP_ROUNDS)
     )
-    return Difference(delta, _quantile(diffs, 0.025), _quantile(diffs, 0.975), min(len(cs), len(bs)), False)
+    return Difference(delta, _quantile(diffs, 0.025), _quantile(diffs, 0.975), min(len(cs), len(bs)), False,
+                      _quantile(diffs, DROP_CONFIDENCE))
 
 
 def _paired(candidate: MetricValue, baseline: MetricValue) -> list[tuple[float, float]]:

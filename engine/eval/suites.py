@@ -66,7 +66,8 @@ async def run_persona(session: ModelSession, items: Sequence[Scenario]) -> Suite
             continue
         ids.append(item.id)
         truncated = session.turns[-1].reply_tokens >= session.max_output_tokens - 1
-        verdicts = checks.persona_checks(result.reply_text, item.language, item.checks, truncated=truncated)
+        verdicts = checks.persona_checks(result.reply_text, item.language, item.checks, truncated=truncated,
+                                          prompt=item.prompt)
         scores.append(checks.persona_score(verdicts))
         out.items.append({"id": item.id, "language": item.language, "prompt": item.prompt,
                           "reply": result.reply_text, "checks": verdicts, "truncated": truncated,

@@ -135,8 +135,9 @@ def plan_entities(
     """
     plans: dict[str, EntityPlan] = {}
     ner_types = {name_key(n): t for n, t in recognised}
-    order: list[tuple[str, EntityType, str]] = [(e.name, e.type, e.relation) for e in extracted]
-    order += [(n, t, "") for n, t in recognised]
+    # the NER's names first: they are in dictionary form ("Казань", where the model copies "Казани")
+    order: list[tuple[str, EntityType, str]] = [(n, t, "") for n, t in recognised]
+    order += [(e.name, e.type, e.relation) for e in extracted]
     said = relation_mentions(user_text)
     for name, kind, relation in order:
         key = name_key(name)

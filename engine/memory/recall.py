@@ -30,6 +30,8 @@ RRF_K = 60
 CANDIDATES = 50
 #: longest quote put in the prompt, in characters
 MAX_QUOTE = 300
+#: fewer stored memories than this: no z-score (a spread of a handful of cosines says nothing)
+MIN_SPREAD = 5
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,10 @@ class Gate:
     prior_baseline: float = 0.765
     #: how many stored memories the prior counts as (the store's own median takes over as it grows)
     prior_weight: int = 20
+    #: also relevant: a cosine this many standard deviations above the store's median (0: off); scale-free
+    min_z: float = 0.0
+    #: the z bar for a memory that also matched in full text
+    fts_z: float = 0.0
 
 
 def rrf(rankings: Sequence[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -60,14 +66,19 @@ def baseline(median: float | None, count: int, gate: Gate) -> float:
     return (median * count + gate.prior_baseline * gate.prior_weight) / (count + gate.prior_weight)
 
 
-def relevant(margin: float | None, in_fts: bool, gate: Gate) -> bool:
+def relevant(margin: float | None, in_fts: bool, gate: Gate, z: float | None = None) -> bool:
     """Whether a candidate passes the gate: its cosine margin over the baseline, or a text match with a smaller one.
 
     `margin` None: the memory has no vector from this model (not reindexed yet): only a text match counts.
+    `z`: the cosine's z-score over the store's cosines for this question (None: too few memories to tell).
     """
     if margin is None:
         return in_fts
-    return margin >= gate.min_margin or (in_fts and margin >= gate.fts_margin)
+    if margin >= gate.min_margin or (in_fts and margin >= gate.fts_margin):
+        return True
+    if z is None or gate.min_z <= 0:
+        return False
+    return z >= gate.min_z or (in_fts and z >= gate.fts_z)
 
 
 class Recaller:
@@ -92,6 +103,7 @@ class Recaller:
         ids, matrix = self.store.vectors(self.embedder.model_id)
         cos: dict[int, float] = {}
         base = self.gate.prior_baseline
+        median = spread = 0.0
         vector_ranking: list[int] = []
         if ids.size:
             scores = vec.scores(matrix, qvec)
@@ -104,6 +116,7 @@ class Recaller:
             sample = scores if scores.shape[0] <= 20_000 else scores[:: scores.shape[0] // 20_000 + 1]
             median = float(np.partition(sample, sample.shape[0] // 2)[sample.shape[0] // 2])
             base = baseline(median, int(scores.shape[0]), self.gate)
+            spread = float(np.std(sample)) if sample.shape[0] >= MIN_SPREAD else 0.0
             text_ranking = [memory_id for memory_id, _ in self.store.fts(query, CANDIDATES)]
             for memory_id, row in vec.rows_of(ids, [i for i in text_ranking if i not in cos]).items():
                 cos[memory_id] = float(scores[row])
@@ -113,7 +126,8 @@ class Recaller:
         hits: list[MemoryHit] = []
         for memory_id, fused in rrf([vector_ranking, text_ranking]):
             margin = cos[memory_id] - base if memory_id in cos else None
-            if gated and not relevant(margin, memory_id in in_fts, self.gate):
+            z = (cos[memory_id] - median) / spread if memory_id in cos and spread > 0 else None
+            if gated and not relevant(margin, memory_id in in_fts, self.gate, z):
                 continue
             item = self.store.get(memory_id)
             if item is None or not item.current:

@@ -10,6 +10,7 @@ from typing import Any, Protocol
 
 from engine.fileio import write_atomic
 from engine.memory.embedding import EmbeddingModel
+from engine.memory.entities import entity_facts
 from engine.memory.recall import Gate, Recaller, notes
 from engine.memory.store import MemoryStore
 from engine.memory.types import Exchange, MemoryHit, MemoryItem, MemoryKind, Recall
@@ -77,8 +78,15 @@ class MemoryService:
         return self.embedder.model_id
 
     def recall(self, question: str, language: str) -> Recall:
-        """The memories relevant to `question` and the prompt's note in `language` ("": nothing to say)."""
-        hits = tuple(self.recaller.search(question, self.top_k))
+        """The memories relevant to `question` and the prompt's note in `language` ("": nothing to say).
+
+        The search hits come first; then the facts of the entities the question names ("my sister" ->
+        what is linked to Olga), which need not share a word or a close vector with the question.
+        """
+        found = self.recaller.search(question, self.top_k)
+        seen = {hit.item.id for hit in found}
+        linked = [MemoryHit(item, 0.0) for item in entity_facts(self.store, question) if item.id not in seen]
+        hits = tuple([*found, *linked][: self.top_k])
         return Recall(hits=hits, notes=notes(hits, language, question=question))
 
     def search(self, query: str, k: int | None = None, *, gated: bool = True) -> list[MemoryHit]:

@@ -117,8 +117,9 @@ class MemoryWriter:
                 dropped.append(f"fact longer than {self.max_fact_chars} characters: {fact.text[:40]!r}")
             else:
                 facts.append(replace(fact, subject=owner_checked(fact.subject, fact.source_quote)))
-        plans = self._plans(extraction, exchange)
-        if not facts and not plans:
+        # entities only beside facts: a name alone ("Откуда ты, Сова?") says nothing about the user
+        plans = self._plans(extraction, exchange) if facts else []
+        if not facts:
             reason = extraction.skipped_reason or "no facts in the user's words"
             return WriteReport(skipped_reason=reason, dropped=tuple(dropped))
         added: list[int] = []

@@ -7,8 +7,6 @@ The full set is a command (docs/memory.md, "Measured"): ``.venv/bin/python -m en
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import inspect
 from dataclasses import replace
 from pathlib import Path
 
@@ -37,15 +35,14 @@ def test_reduced_retrieval_through_the_real_writer(tmp_path: Path) -> None:
         assert report.skipped_by_prefilter == 2  # "Hi Sova!" and "Thanks, that's all for now."
         assert report.facts_added >= 3
         # the update replaced Kazan: nothing current still says the user lives there
-        current = [m.text + " " + m.source_quote for m in services[0].items(include_superseded=False)]
+        facts = services[0].items(kind="fact", include_superseded=False)
+        current = [m.text + " " + m.source_quote for m in facts]
         assert not any("Казан" in t for t in current), current
         assert report.recall_at_5 >= 0.75, report.results
     finally:
         services[0].close()
 
 
-@pytest.mark.skipif(importlib.util.find_spec("engine.memory.service") is None,
-                    reason="engine.memory.service is missing: long-term memory is not built")
 def test_reduced_answers_through_a_real_assistant(tmp_path: Path) -> None:
     from tests.conftest import FAST_LLM, AssistantEnv, make_config
 
@@ -58,12 +55,8 @@ def test_reduced_answers_through_a_real_assistant(tmp_path: Path) -> None:
 
     async def ask(text: str, language: str) -> str:
         result = await assistant.ask_text(text, WavFileSink(tmp_path / "reply.wav"), language=language)
-        # the memory write runs after the reply; the next question must see it
-        flush = getattr(assistant, "memory_flush", None)
-        if flush is not None:
-            done = flush()
-            if inspect.isawaitable(done):
-                await done
+        # the memory write runs after the reply and yields to the next turn: finish it before asking on
+        await assistant.flush_memory()
         return result.reply_text
 
     try:

@@ -145,3 +145,20 @@ def test_mentions_any(text: str, expected: list[str], ok: bool) -> None:
 def test_a_reply_cut_at_the_token_cap_is_not_short() -> None:
     assert persona_checks("Sleep well.", "en", ["short"]) == {"short": True}
     assert persona_checks("Sleep well.", "en", ["short"], truncated=True) == {"short": False}
+
+
+@pytest.mark.parametrize(
+    ("reply", "prompt", "ok"),
+    [
+        ("Дай пять советов, как лучше спать.\n\nСообщение...", "Дай пять советов, как лучше спать.", False),
+        ("Как зовут мою собаку?\n\nСообаку", "Как зовут мою собаку?", False),
+        ("Ложитесь спать в одно и то же время.", "Дай пять советов, как лучше спать.", True),
+        ("Париж.", "", True),
+    ],
+)
+def test_an_echo_of_the_prompt_is_not_a_reply(reply: str, prompt: str, ok: bool) -> None:
+    from engine.eval.checks import not_an_echo
+
+    assert not_an_echo(reply, prompt) is ok
+    verdicts = persona_checks(reply, "ru", ["language", "plain_text"], prompt=prompt)
+    assert all(verdicts.values()) is ok

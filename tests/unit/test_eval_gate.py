@@ -91,3 +91,20 @@ def test_the_judge_scores_a_reply_from_both_orders() -> None:
     assert pair_score("tie", "tie") == 1.0
     assert pair_score("a", "a") == 0.5  # the judge always picks the first answer: half
     assert pair_score("b", "a") == 0.0
+
+
+# per-item scores measured on 2026-11-29 (gate items, 6 per metric, judge: the 1.5B primary)
+MEASURED_SMOLLM = {"persona": [0.5, 0.6667, 1.0, 0.0, 0.0, 0.0], "relevance": [0.5, 0.5, 0.5, 0.5, 0.5, 0.0],
+                   "hallucination": [0.0, 0.0, 0.0, 0.0, 0.0, 0.0]}
+MEASURED_QWEN_1_5B = {"persona": [0.5, 0.3333, 1.0, 0.5, 0.3333, 1.0], "relevance": [0.5] * 6,
+                      "hallucination": [0.0, 0.0, 1.0, 0.0, 0.0, 1.0]}
+
+
+def test_the_measured_smollm_as_primary_is_rolled_back_and_the_active_model_promoted() -> None:
+    smol, active = _report("smollm2", **MEASURED_SMOLLM), _report("qwen1.5b", **MEASURED_QWEN_1_5B)
+    decision, table, reasons = compare(smol, active, THRESHOLDS)
+    assert decision == "rolled_back"
+    assert not table["persona"]["passed"] and not table["hallucination"]["passed"] and table["relevance"]["passed"]
+    assert [r.split()[0] for r in reasons] == ["persona", "hallucination"]
+    for _ in range(3):  # re-staging the active model: the same replies, promoted every time
+        assert compare(_report("qwen1.5b", **MEASURED_QWEN_1_5B), active, THRESHOLDS)[0] == "promoted"
