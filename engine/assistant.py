@@ -249,7 +249,7 @@ class Assistant:
     async def _start_features(self, stages: Stages, runner: TurnRunner) -> None:
         self.features = await features.start_features(
             self.config, self.registry, stages, self.data_dir, self.lanes, self.scheduler, self.bus.publish,
-            self.confirmations, self._say,
+            self.confirmations, self._say, lambda: self.history.conversation_id,
         )  # fmt: skip
         runner.memory, runner.tools = self.features.memory_step, self.features.tool_step
 

@@ -169,7 +169,7 @@ class MemorySection(_Section):
 
     enabled: bool = Field(True, description="off: nothing is written to or recalled from long-term memory")
     recall_top_k: int = Field(5, ge=1, le=20, description="at most this many memories go into the prompt")
-    min_margin: float = Field(0.05, ge=0, le=1, description="relevance bar over the question's usual similarity")
+    min_margin: float = Field(0.055, ge=0, le=1, description="recall needs a memory this far over the usual similarity")
     fts_margin: float = Field(0.03, ge=0, le=1, description="the bar for a memory sharing a word with the question")
     embedding_cache: bool = Field(True, description="keep the embeddings of texts already seen on disk (seed 13)")
 

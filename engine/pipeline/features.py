@@ -30,12 +30,13 @@ from engine.pipeline.remember import Interruptible, MemoryStep
 from engine.pipeline.stages import Stages
 from engine.pipeline.tooling import ToolStep
 from engine.registry.registry import Registry
-from engine.scheduler.lanes import Lanes
+from engine.scheduler.lanes import Lane, Lanes
 from engine.scheduler.moe import LongContext, MoE
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import ChatMessage, SpokenLanguage
 from engine.stages.tts.normalise import speakable
 from engine.tools.base import Tool
+from engine.tools.builtin.memory_tools import ids_of_turns, memory_tools
 from engine.tools.mcp_tools import MCPClients
 from engine.tools.media import media_tools
 from engine.tools.planner import model_generate
@@ -100,13 +101,46 @@ async def start_features(
     emit: Callable[[Event], None],
     confirmations: ConfirmationBroker,
     speak: Speak | None,
+    conversation_id: Callable[[], int],
 ) -> Features:
     """Start memory and tools; what cannot start is off, with a notice."""
     memory, problem, step = await start_memory(config, registry, stages, data_dir, lanes, scheduler, emit)
     if problem:
         emit(Notice(problem))
     tools, tool_step, mcp = await start_tools(config, stages, data_dir, scheduler, confirmations, emit, speak)
+    if tools is not None and memory is not None and step is not None:
+        tools.add_tools(memory_tools(memory, recent_memories(memory, step, conversation_id), _on_lane(lanes, "aux")))
     return Features(memory, problem, step, tools, tool_step, mcp)
+
+
+def recent_memories(
+    memory: MemoryService, step: MemoryStep, conversation_id: Callable[[], int]
+) -> Callable[[], list[int]]:
+    """What "forget that" forgets: the memories of the last turn before it in this conversation.
+
+    A turn whose write is still queued is dropped from the queue (it is never written).
+    """
+
+    def recent_ids() -> list[int]:
+        current = conversation_id()
+        queued = [e.turn_id for e in step.pending() if e.conversation_id == current]
+        written = [turn for conversation, turn in step.written_turns if conversation == current]
+        if not queued and not written:
+            return []
+        last = max(queued + written)
+        if last in queued:
+            step.drop_turn(current, last)
+            return []
+        return ids_of_turns(memory.items(include_superseded=False), current, [last])
+
+    return recent_ids
+
+
+def _on_lane(lanes: Lanes, lane: Lane) -> Callable[[Callable[[], Any]], Awaitable[Any]]:
+    async def run(fn: Callable[[], Any]) -> Any:
+        return await lanes.run(lane, fn)
+
+    return run
 
 
 async def say(

@@ -93,6 +93,10 @@ class MemoryStep:
         self._worker: asyncio.Task[None] | None = None
         self._turn_running = False
         self._told_failure = False
+        #: the loop the worker runs on (a caller outside it, e.g. `new_conversation()` from a test, may queue)
+        self._loop = asyncio.get_running_loop()
+        #: the turns whose memories were written (or dropped), newest last: "забудь это" forgets these
+        self.written_turns: deque[tuple[int, int]] = deque(maxlen=8)
 
     async def recall(self, question: str, language: str) -> Recall:
         """The memories for this question; a failure is a notice and no memories, never a failed turn."""
@@ -123,6 +127,10 @@ class MemoryStep:
         self._queue.append(exchange)
         self._kick()
 
+    def drop_turn(self, conversation_id: int, turn_id: int) -> None:
+        """Forget a turn before its memory is written ("forget that" right after saying it)."""
+        self._queue = deque(e for e in self._queue if (e.conversation_id, e.turn_id) != (conversation_id, turn_id))
+
     def pending(self) -> list[Exchange]:
         """The writes not done yet (saved at shutdown, queued again at the next start)."""
         return list(self._queue)
@@ -144,7 +152,7 @@ class MemoryStep:
     def _kick(self) -> None:
         waiting = self._queue or self._conversations
         if waiting and not self._turn_running and (self._worker is None or self._worker.done()):
-            self._worker = asyncio.get_running_loop().create_task(self._drain())
+            self._worker = self._loop.create_task(self._drain())
 
     async def _drain(self) -> None:
         while self._queue and not self._turn_running:
@@ -154,12 +162,13 @@ class MemoryStep:
             try:
                 report = await self._scheduler.run("llm", "memory", self.service.remember, exchange)
             except SovaError as exc:
-                self._queue.popleft()
+                self._discard(exchange)
                 self._tell(f"a memory could not be saved: {exc.message}")
                 continue
             if self._llm is not None and self._llm.token.is_set():
                 continue  # pre-empted by a new turn: the same exchange again after it
-            self._queue.popleft()
+            self._discard(exchange)
+            self.written_turns.append((exchange.conversation_id, exchange.turn_id))
             added = tuple(getattr(report, "added", ()))
             superseded = tuple(old for old, _ in getattr(report, "superseded", ()))
             if added or superseded:
@@ -173,6 +182,10 @@ class MemoryStep:
                 continue
             if getattr(report, "added", ()):
                 self._emit(MemoryUpdated(None, tuple(getattr(report, "added", ()))))
+
+    def _discard(self, exchange: Exchange) -> None:
+        if exchange in self._queue:  # `drop_turn` may have taken it out meanwhile
+            self._queue.remove(exchange)
 
     def _tell(self, message: str) -> None:
         log.warning("%s", message)

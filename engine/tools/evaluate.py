@@ -28,9 +28,11 @@ from zoneinfo import ZoneInfo
 import yaml
 
 from engine.cancel import CancelToken
+from engine.memory.types import MemoryHit, MemoryItem, MemoryKind
 from engine.stages.base import SpokenLanguage
 from engine.tools.base import ToolContext
 from engine.tools.builtin import builtin_tools
+from engine.tools.builtin.memory_tools import memory_tools
 from engine.tools.builtin.safe_eval import CalcError, evaluate
 from engine.tools.planner import Generate, Plan, Planner
 from engine.tools.registry import ToolRegistry
@@ -43,6 +45,19 @@ ZONE = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ZONE)
 DUE_TOLERANCE_S = 60.0
 
+
+
+class _NoMemory:
+    """An empty long-term memory: the memory tools run and find nothing (the scenarios score the routing)."""
+
+    def search(self, query: str, k: int | None = None, *, gated: bool = True) -> list[MemoryHit]:
+        return []
+
+    def items(self, *, kind: MemoryKind | None = None, include_superseded: bool = True) -> list[MemoryItem]:
+        return []
+
+    def forget(self, memory_id: int) -> bool:
+        return False
 
 @dataclass(frozen=True)
 class Scenario:
@@ -153,7 +168,7 @@ async def run(
     """Route and plan every scenario; run the planned calls; score them."""
     score = Score()
     with tempfile.TemporaryDirectory(prefix="sova-tools-eval-") as tmp:
-        registry = ToolRegistry(builtin_tools(Path(tmp), ZONE))
+        registry = ToolRegistry([*builtin_tools(Path(tmp), ZONE), *memory_tools(_NoMemory(), list)])
         router = Router(registry.specs())
         planner = Planner(registry, generate, prefer_rules=prefer_rules)
         for sc in scenarios:

@@ -19,7 +19,7 @@ import pytest
 
 from engine.memory import vectors as vec
 from engine.memory.embedding import CachedEmbedder, EmbeddingModel, cache_key
-from engine.memory.recall import Gate, asks_about_user, baseline, memory_line, notes, relevant, rrf
+from engine.memory.recall import Gate, answerable, asks_about_user, baseline, memory_line, notes, relevant, rrf
 from engine.memory.service import MemoryService, memory_json
 from engine.memory.store import MemoryStore
 from engine.memory.types import Exchange, MemoryHit, MemoryItem, NewMemory
@@ -82,6 +82,21 @@ GATE = Gate(min_margin=0.05, fts_margin=0.03)
 )
 def test_the_abstention_gate(margin: float | None, in_fts: bool, passes: bool) -> None:
     assert relevant(margin, in_fts, GATE) is passes
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        ([], False),  # nothing stored
+        ([(0.01, False), (0.02, True)], False),  # nothing stands out: abstain
+        ([(0.01, False), (0.06, False)], True),  # one stands out (not the first): the question is answered
+        ([(0.04, True), (0.0, False)], True),  # a text match lowers the bar
+        ([(None, False), (0.049, False)], False),
+        ([(None, True)], True),  # no vector yet: a text match decides
+    ],
+)
+def test_the_gate_decides_per_question(candidates: list[tuple[float | None, bool]], expected: bool) -> None:
+    assert answerable(candidates, GATE) is expected
 
 
 @pytest.mark.parametrize(

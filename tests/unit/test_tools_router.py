@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from engine.memory.types import MemoryHit, MemoryItem, MemoryKind
 from engine.tools.base import ToolSpec
 from engine.tools.builtin import builtin_tools
+from engine.tools.builtin.memory_tools import memory_tools
 from engine.tools.router import Route, Router, normalise, route, rules_for
 
 
@@ -82,3 +84,71 @@ def test_mcp_tools_without_triggers_answer_to_their_server_name() -> None:
 def test_triggers_see_number_words_as_digits() -> None:
     assert normalise("Двенадцать умножить на ДВА") == "12 умножить на 2"
     assert normalise("ёлка") == "елка"
+
+
+class _NoMemory:
+    """The memory tools' backend, never called here: routing needs only their specs."""
+
+    def search(self, query: str, k: int | None = None, *, gated: bool = True) -> list[MemoryHit]:
+        raise AssertionError("routing must not search memory")
+
+    def items(self, *, kind: MemoryKind | None = None, include_superseded: bool = True) -> list[MemoryItem]:
+        raise AssertionError("routing must not read memory")
+
+    def forget(self, memory_id: int) -> bool:
+        raise AssertionError("routing must not forget")
+
+
+@pytest.fixture(scope="module")
+def with_memory(tmp_path_factory: pytest.TempPathFactory) -> Router:
+    tools = [
+        *builtin_tools(Path(tmp_path_factory.mktemp("tools-mem")), ZoneInfo("UTC")),
+        *memory_tools(_NoMemory(), list),
+    ]
+    return Router([t.spec for t in tools])
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("Что ты помнишь обо мне?", "memory_search"),
+        ("что ты знаешь о моей сестре", "memory_search"),
+        ("what do you remember about my job", "memory_search"),
+        ("What do you know about me?", "memory_search"),
+        ("забудь это", "memory_forget"),
+        ("Забудь, как зовут мою сестру", "memory_forget"),
+        ("forget that", "memory_forget"),
+        ("forget what I just said", "memory_forget"),
+        ("forget my address please", "memory_forget"),
+        # the built-ins keep their turns
+        ("Который час?", "current_time"),
+        ("запиши купить молоко", "note_add"),
+    ],
+)
+def test_memory_turns_are_routed(with_memory: Router, text: str, first: str) -> None:
+    decision, _ = with_memory.decide(text)
+    assert decision.needed and decision.tools[0] == first, decision
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "I forgot my keys",
+        "I always forget my password, any tips?",
+        "don't forget to buy bread",
+        "я забыл ключи дома",
+        "что ты знаешь о чёрных дырах",
+        "what do you know about black holes",
+        "do you remember what we talked about",
+        "Привет, как дела?",
+        "What is the time complexity of quicksort?",
+    ],
+)
+def test_memory_look_alikes_are_not_routed(with_memory: Router, text: str) -> None:
+    assert with_memory.decide(text)[0] == Route(())
+
+
+def test_dont_forget_is_never_a_forget(with_memory: Router) -> None:
+    # "не забудь купить хлеб" asks to be reminded: whatever else it routes to, it never erases memory
+    for text in ("не забудь купить хлеб", "Не забудьте выключить свет", "please don't forget my birthday"):
+        assert "memory_forget" not in with_memory.decide(text)[0].tools, text
