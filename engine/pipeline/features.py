@@ -8,7 +8,9 @@ the assistant still talks. `close()` finishes the queued memory writes and stops
 from __future__ import annotations
 
 import asyncio
+import importlib
 import logging
+import sys
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -104,6 +106,7 @@ async def start_features(
     conversation_id: Callable[[], int],
 ) -> Features:
     """Start memory and tools; what cannot start is off, with a notice."""
+    preload_libraries(config)
     memory, problem, step = await start_memory(config, registry, stages, data_dir, lanes, scheduler, emit)
     if problem:
         emit(Notice(problem))
@@ -258,3 +261,19 @@ async def start_tools(
             emit(Notice(message))
     service.start()
     return service, ToolStep(service.runner, confirmations, emit), mcp
+
+
+def preload_libraries(config: SovaConfig) -> None:
+    """Import dateparser and natasha now, on the calling (the loop's, the GUI's) thread.
+
+    Worker lanes would otherwise import them at the first reminder or the first Russian memory; under
+    the window, PySide6's import hook then runs in that worker and can crash the process (seen: a
+    segfault in shibokensupport while dateparser imported on a worker). About 1-2 s at start.
+    """
+    if config.tools.enabled:
+        importlib.import_module("dateparser")
+    if config.memory.enabled or config.privacy.allow_external:
+        import pymorphy3  # natasha 1.6 imports pymorphy2, which breaks with setuptools>=81
+
+        sys.modules.setdefault("pymorphy2", pymorphy3)
+        importlib.import_module("natasha")

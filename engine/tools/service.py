@@ -6,8 +6,6 @@ loop (`service.start()`), passes `service.runner` to the turn, and closes the se
 
 from __future__ import annotations
 
-import asyncio
-import importlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -53,11 +51,11 @@ class ToolService:
     def start(self) -> None:
         """Start the reminder clock on the running loop (missed reminders fire now, marked late).
 
-        Also imports dateparser in a worker thread, so the first reminder of the run does not pay
-        its ~0.5 s import.
+        The app imports dateparser beforehand on one of its own lanes (engine/pipeline/features.py), so
+        the first reminder does not pay its ~0.5 s import; never on the loop's default executor, whose
+        threads (Qt's, under qasync) may be torn down while an import still runs.
         """
         self.clock.start()
-        asyncio.get_running_loop().run_in_executor(None, importlib.import_module, "dateparser")
 
     def add_tools(self, tools: list[Any]) -> None:
         """Add more tools (the screen, media, MCP servers' tools) and refresh the router's rules."""

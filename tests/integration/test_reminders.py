@@ -71,7 +71,10 @@ def test_a_reminder_fires_once_when_due_and_one_missed_while_closed_fires_late_a
     ]
 
 
-def test_the_tool_sets_a_reminder_that_the_command_lists(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_tool_sets_a_reminder_that_the_command_lists(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOVA_DATA_DIR", str(tmp_path))  # the env var wins over [paths] data_dir (make test sets it)
     store = ReminderStore(tmp_path / REMINDERS_FILE)
     woken: list[bool] = []
     tool = ReminderAddTool(store, ZONE, lambda: woken.append(True))

@@ -49,6 +49,9 @@ def ui_config(data_dir: Path, **extra: Any) -> SovaConfig:
             "primary": {"id": LIGHT_LLM, "max_output_tokens": 40, "threads": 2, "temperature": 0.0},
             "lightweight": {"id": LIGHT_LLM, "max_output_tokens": 16, "threads": 2},
         },
+        # the window's memory parts are tested on their own (test_memory_panel.py); a shared engine that
+        # remembered would change what later tests' turns see
+        "memory": {"enabled": False},
     }
     for section, values in extra.items():
         overrides[section] = {**overrides.get(section, {}), **values}

@@ -68,7 +68,8 @@ def test_tray_menu_where_a_tray_exists(qtbot: QtBot, monkeypatch: pytest.MonkeyP
     try:
         assert tray.available and tray.icon is not None and tray.menu is not None
         menu = [a for a in tray.menu.actions() if not a.isSeparator()]
-        assert menu == [actions.quick_query, actions.show_hide, actions.mute, actions.reminders_menu.menuAction(), actions.quit]
+        reminders = actions.reminders_menu.menuAction()
+        assert menu == [actions.quick_query, actions.show_hide, actions.mute, reminders, actions.quit]
         tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
         assert shown == [True]
     finally:
