@@ -306,10 +306,8 @@ def test_sova_ask_answers_through_the_server(llama_server: str, tmp_path: Path) 
     assert result["models"]["llm"] == f"qwen@{endpoint}"
     assert result["reply_text"].strip()
     assert "was not used" not in proc.stderr  # the server answered, not the local stand-in
-    assert "external" in result
-    if result["external"] is not None:  # filled once the turn reads ScrubbingModel.external_use()
-        assert result["external"]["endpoint"] == endpoint
-        assert "person" in result["external"]["scrubbed"]
+    assert result["external"]["endpoint"] == endpoint
+    assert "person" in result["external"]["scrubbed"]
 
 
 @pytest.mark.models
