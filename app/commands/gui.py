@@ -13,8 +13,11 @@ from ui.app import AssistantFactory, Wiring, run
 
 
 def default_assistant(config: SovaConfig) -> Assistant:
-    """A new assistant over the configured registry and data folder (not started)."""
-    return make_assistant(config)[0]
+    """A new assistant over the configured registry and data folder (not started).
+
+    Tools that change things ask the user in the window (`ConfirmationRequested`).
+    """
+    return make_assistant(config, tool_consent="ask")[0]
 
 
 def gui_wiring(user_file: Path | None = None, *, assistant_factory: AssistantFactory | None = None) -> Wiring:
