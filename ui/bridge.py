@@ -170,6 +170,8 @@ class EngineBridge(QObject):
     async def start(self, assistant: Assistant) -> None:
         """Load the models of `assistant` and make it the one the commands use (raises SovaError)."""
         self._subscribe(assistant)
+        # a due reminder is spoken like a reply (silently while muted)
+        assistant.announce_sink = lambda: self._sink_factory(self.config, not self._muted).sink
         try:
             await assistant.start()
         except BaseException:
