@@ -15,11 +15,11 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from app.cli import main
@@ -65,9 +65,10 @@ def llama_server(installed: Installed, tmp_path_factory: pytest.TempPathFactory)
         deadline = time.monotonic() + 180
         while True:
             try:
-                if httpx.get(f"{base_url}/models", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
+                with urllib.request.urlopen(f"{base_url}/models", timeout=2) as answer:
+                    if answer.status == 200:
+                        break
+            except OSError:  # refused while it starts (URLError is an OSError)
                 pass
             if proc.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"llama_cpp.server did not start:\n{log.read_text(errors='replace')[-2000:]}")
