@@ -17,11 +17,13 @@ import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 import diskcache
 import numpy as np
 import numpy.typing as npt
+
+from engine.safe_cache import no_pickle_disk
 
 log = logging.getLogger(__name__)
 
@@ -38,23 +40,7 @@ class EmbeddingModel(Protocol):
         ...
 
 
-class _BytesOnlyDisk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type information
-    """A diskcache Disk that stores and returns bytes only, never (un)pickling anything."""
-
-    def store(self, value: Any, read: bool, key: Any = diskcache.UNKNOWN) -> Any:
-        if not isinstance(value, bytes):
-            raise TypeError(f"the embedding cache stores bytes only, not {type(value).__name__}")
-        return super().store(value, read, key=key)
-
-    def get(self, key: Any, raw: bool) -> Any:
-        if not raw:
-            raise ValueError("refusing a pickled cache key")
-        return super().get(key, raw)
-
-    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
-        if mode == diskcache.core.MODE_PICKLE:
-            raise ValueError("refusing a pickled cache value")
-        return super().fetch(mode, filename, value, read)
+_BytesOnlyDisk = no_pickle_disk(bytes, "the embedding cache")
 
 
 def cache_key(model_id: str, version: str, query: bool, text: str) -> str:

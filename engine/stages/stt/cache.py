@@ -13,34 +13,18 @@ import json
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
 import diskcache
 import numpy as np
 
 from engine.audio.types import Audio
+from engine.safe_cache import no_pickle_disk
 from engine.stages.base import Transcript
 
 log = logging.getLogger(__name__)
 
 
-class _RawOnlyDisk(diskcache.Disk):  # type: ignore[misc]  # diskcache ships no type information
-    """A diskcache Disk that stores and returns str only, never (un)pickling anything."""
-
-    def store(self, value: Any, read: bool, key: Any = diskcache.UNKNOWN) -> Any:
-        if not isinstance(value, str):
-            raise TypeError(f"TranscriptCache stores JSON strings only, not {type(value).__name__}")
-        return super().store(value, read, key=key)
-
-    def get(self, key: Any, raw: bool) -> Any:
-        if not raw:
-            raise ValueError("refusing a pickled cache key")
-        return super().get(key, raw)
-
-    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
-        if mode == diskcache.core.MODE_PICKLE:
-            raise ValueError("refusing a pickled cache value")
-        return super().fetch(mode, filename, value, read)
+_RawOnlyDisk = no_pickle_disk(str, "TranscriptCache")
 
 
 def transcript_key(model_id: str, language: str | None, audio: Audio) -> str:
