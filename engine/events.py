@@ -159,6 +159,7 @@ class TurnFinished:
 
     result: TurnResult
 
+
 @dataclass(frozen=True)
 class DownshiftChanged:
     """Dialog moved to a lesser model (`downshifted`) or came back to the primary."""
@@ -215,6 +216,20 @@ class PlanResult:
     NAME = "Plan.Result"
 
     steps: tuple[str, ...]
+    model_id: str
+    latency_ms: float
+    downshifted: bool = False
+    downshift_reason: str = ""
+
+
+@dataclass(frozen=True)
+class ToolPlanResult:
+    """Plan.Result of a tool turn: the planner's text, in the format it was asked for."""
+
+    NAME = "Plan.Result"
+
+    text: str
+    native_format: str | None  # "harmony" when the MoE planned in its own function calling; None: the JSON plan
     model_id: str
     latency_ms: float
     downshifted: bool = False
@@ -309,6 +324,7 @@ SchedulerEvent = (
     | LeaseRevoked
     | JudgeResult
     | PlanResult
+    | ToolPlanResult
     | ReflectionResult
     | MoEDisabled
 )

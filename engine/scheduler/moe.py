@@ -1,6 +1,6 @@
 """The on-demand MoE role (seed 19): judge, plan and long-context work, loaded only when asked for.
 
-Lifecycle: a trigger (Eval.NeedJudge / Reflection.LongContext / Plan.Generate) -> lazy load (within
+Lifecycle: a trigger (Eval.NeedJudge / Reflection.LongContext / Plan.Generate, a tool plan's too) -> lazy load (within
 the memory budget) -> the task, with a time limit -> a typed result event (Judge.Result /
 Plan.Result / Reflection.Result) -> the idle watchdog unloads it after `idle_unload_s`.
 Only whitelisted use cases load it; it switches itself off when its p95 latency breaks the SLA.
@@ -15,13 +15,13 @@ import math
 import time
 from collections import deque
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from engine.cancel import CancelToken
 from engine.config import MoESection, MoEUseCase
 from engine.errors import BudgetExceeded, ModelUnavailableError, StageError, TaskTimeout
-from engine.events import JudgeResult, MoEDisabled, PlanResult, ReflectionResult
+from engine.events import JudgeResult, MoEDisabled, PlanResult, ReflectionResult, ToolPlanResult
 from engine.registry.manifest import Role
 from engine.registry.registry import Registry
 from engine.scheduler.policy import Decision
@@ -80,8 +80,31 @@ class PlanGenerate:
         return self.goal
 
 
-Trigger = NeedJudge | LongContext | PlanGenerate
-MoEResult = JudgeResult | PlanResult | ReflectionResult
+@dataclass(frozen=True)
+class ToolPlan:
+    """Plan.Generate for a tool turn: which tools to call, with which arguments.
+
+    `messages` under `schema` ask for the internal JSON plan (any model, llama.cpp's grammar); `native`
+    asks the same in the MoE's own function calling, used when its manifest names that format
+    (`metadata.planner_format`, gpt-oss: "harmony"). The caller reads the result's text accordingly.
+    """
+
+    NAME: ClassVar[str] = "Plan.Generate"
+    USE_CASE: ClassVar[MoEUseCase] = "plan"
+
+    question: str
+    messages: tuple[ChatMessage, ...]
+    schema: dict[str, object] = field(hash=False)
+    native: tuple[ChatMessage, ...] = ()
+
+    @property
+    def subject(self) -> str:
+        """What the task is about, in a few words (saved if the shutdown cuts it off)."""
+        return self.question
+
+
+Trigger = NeedJudge | LongContext | PlanGenerate | ToolPlan
+MoEResult = JudgeResult | PlanResult | ToolPlanResult | ReflectionResult
 
 _JUDGE_SCHEMA: dict[str, object] = {
     "type": "object",
@@ -113,7 +136,21 @@ def sla_broken(latencies_ms: Sequence[float], sla_ms: float, min_samples: int) -
     return len(latencies_ms) >= min_samples and p95(latencies_ms) > sla_ms
 
 
-def _messages(trigger: Trigger, reasoning: str | None) -> tuple[list[ChatMessage], dict[str, object] | None]:
+def _with_reasoning(messages: Sequence[ChatMessage], reasoning: str | None) -> list[ChatMessage]:
+    """`messages` with gpt-oss's reasoning-effort switch at the end of the system message."""
+    if not reasoning or not messages or messages[0].role != "system":
+        return list(messages)
+    first = ChatMessage("system", f"{messages[0].content}\nReasoning: {reasoning}")
+    return [first, *messages[1:]]
+
+
+def _messages(
+    trigger: Trigger, reasoning: str | None, native: bool = False
+) -> tuple[list[ChatMessage], dict[str, object] | None]:
+    if isinstance(trigger, ToolPlan):
+        if native:  # the model's own format: no JSON grammar (it would forbid the format's markers)
+            return _with_reasoning(trigger.native, reasoning), None
+        return _with_reasoning(trigger.messages, reasoning), trigger.schema
     system = "You are a careful assistant that answers in the exact format asked for."
     if reasoning:
         system += f"\nReasoning: {reasoning}"  # gpt-oss's reasoning-effort switch
@@ -125,7 +162,7 @@ def _messages(trigger: Trigger, reasoning: str | None) -> tuple[list[ChatMessage
         return [ChatMessage("system", system), ChatMessage("user", user)], _JUDGE_SCHEMA
     if isinstance(trigger, PlanGenerate):
         tools = f"\nAvailable tools: {', '.join(trigger.tools)}" if trigger.tools else ""
-        user = f"Goal: {trigger.goal}{tools}\nWrite a short plan as JSON: {{\"steps\": [\"...\"]}}"
+        user = f'Goal: {trigger.goal}{tools}\nWrite a short plan as JSON: {{"steps": ["..."]}}'
         return [ChatMessage("system", system), ChatMessage("user", user)], _PLAN_SCHEMA
     user = f"{trigger.instruction}\n\n{trigger.text}"
     return [ChatMessage("system", system), ChatMessage("user", user)], None
@@ -144,8 +181,11 @@ def _parse(model_id: str, text: str) -> dict[str, Any]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise StageError("moe", f"{model_id} did not answer with valid JSON: {text[:80]!r}",
-                         hint="raise [scheduler.moe] max_output_tokens") from exc
+        raise StageError(
+            "moe",
+            f"{model_id} did not answer with valid JSON: {text[:80]!r}",
+            hint="raise [scheduler.moe] max_output_tokens",
+        ) from exc
     if not isinstance(data, dict):
         raise StageError("moe", f"{model_id} answered with JSON that is not an object: {text[:80]!r}")
     return data
@@ -226,19 +266,28 @@ class MoE:
                 model = await self._load(decision)
             except (BudgetExceeded, ModelUnavailableError) as exc:
                 role: Role = "primary" if "primary" in self.stand_ins else "lightweight"
-                decision = Decision(role, decision.context_length, decision.n_gpu_layers, decision.reasoning, True,
-                                    f"{exc.message}: the {role} model stands in")
+                decision = Decision(
+                    role,
+                    decision.context_length,
+                    decision.n_gpu_layers,
+                    decision.reasoning,
+                    True,
+                    f"{exc.message}: the {role} model stands in",
+                )
         if model is None:
             model = self.stand_ins.get(decision.role) or next(iter(self.stand_ins.values()))
         on_moe = decision.role == "optional_moe"
-        manifest_modes = self.registry.get(self.config.model).manifest.reasoning_modes if on_moe else None
+        manifest = self.registry.get(self.config.model).manifest if on_moe else None
+        manifest_modes = manifest.reasoning_modes if manifest else None
         reasoning = decision.reasoning if manifest_modes and decision.reasoning in manifest_modes else None
+        native = self._native_format(trigger, manifest.metadata) if manifest else None
         if isinstance(trigger, LongContext):
             budget = model.context_length - self.config.max_output_tokens - 256
             trigger = _fit_text(model, trigger, max(64, budget))
-        messages, schema = _messages(trigger, reasoning)
-        params = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=self.config.max_output_tokens,
-                                json_schema=schema)
+        messages, schema = _messages(trigger, reasoning, native is not None)
+        params = SamplingParams(
+            temperature=0.0, top_p=1.0, max_tokens=self.config.max_output_tokens, json_schema=schema
+        )
         t0 = time.perf_counter()
         try:
             text = await self._generate(model, messages, params, in_use=self.config.model if on_moe else None)
@@ -247,11 +296,11 @@ class MoE:
                 self._record_latency((time.perf_counter() - t0) * 1000.0)
             raise
         latency = round((time.perf_counter() - t0) * 1000.0, 1)
-        result = self._result(trigger, text, model.model_id, latency, decision)
+        result = self._result(trigger, text, model.model_id, latency, decision, native)
         if on_moe:
             if isinstance(result, JudgeResult):
                 self.scheduler.metrics.moe_judge_latency_ms.observe(latency)
-            elif isinstance(result, PlanResult):
+            elif isinstance(result, PlanResult | ToolPlanResult):
                 self.scheduler.metrics.moe_planner_latency_ms.observe(latency)
             else:
                 self.scheduler.metrics.moe_reflection_latency_ms.observe(latency)
@@ -292,16 +341,27 @@ class MoE:
                 hint="raise [scheduler.moe] timeout_s, or lower max_output_tokens",
             ) from None
 
-    def _result(self, trigger: Trigger, text: str, model_id: str, latency: float, decision: Decision) -> MoEResult:
+    @staticmethod
+    def _native_format(trigger: Trigger, metadata: Mapping[str, Any]) -> str | None:
+        """The MoE's own planning format for a tool plan that offers one ("harmony"), else None."""
+        fmt = metadata.get("planner_format")
+        return str(fmt) if isinstance(trigger, ToolPlan) and trigger.native and fmt else None
+
+    def _result(
+        self, trigger: Trigger, text: str, model_id: str, latency: float, decision: Decision, native: str | None
+    ) -> MoEResult:
         reason = decision.reason if decision.downshifted else ""
+        if isinstance(trigger, ToolPlan):
+            return ToolPlanResult(text, native, model_id, latency, decision.downshifted, reason)
         if isinstance(trigger, NeedJudge):
             data = _parse(model_id, text)
             winner = str(data.get("winner", "")).lower()
             if winner not in ("a", "b", "tie"):
                 raise StageError("moe", f"{model_id} gave no verdict: {text[:80]!r}")
             agrees = None if trigger.reference is None else winner == trigger.reference.lower()
-            return JudgeResult(winner, str(data.get("reason", "")), model_id, latency, decision.downshifted, reason,
-                               agrees)
+            return JudgeResult(
+                winner, str(data.get("reason", "")), model_id, latency, decision.downshifted, reason, agrees
+            )
         if isinstance(trigger, PlanGenerate):
             data = _parse(model_id, text)
             steps = tuple(str(s).strip() for s in data.get("steps", []) if str(s).strip())

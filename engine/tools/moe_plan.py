@@ -2,11 +2,10 @@
 
 gpt-oss was trained to call functions declared in its developer message as a TypeScript-like
 namespace (`namespace functions { type name = (_: {...}) => any; }`) and to answer with a message
-addressed `to=functions.<name>` whose body is the JSON arguments. `moe_generate` is a `Generate`
-for `Planner`: it declares the candidate tools that way (names and argument schemas from the plan's
-JSON schema, descriptions from the registry), lets the model answer freely (no JSON grammar: that
-would forbid the harmony markers) and turns the call(s) into the internal plan JSON
-`{"calls": [{"tool": ..., "args": {...}}]}` with `harmony_to_plan`. llama.cpp may drop the special
+addressed `to=functions.<name>` whose body is the JSON arguments. `moe_messages` declares the
+candidate tools that way (names and argument schemas from the registry), for the MoE to answer freely
+(no JSON grammar: that would forbid the harmony markers); `read_plan` turns the call(s) into the
+internal `Plan` with `harmony_to_plan`. llama.cpp may drop the special
 tokens from the text it returns (`<|message|>`, `<|call|>`), so a tolerant reading of
 `to=functions.<name> … {json}` backs it up.
 """
@@ -18,10 +17,9 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from engine.cancel import CancelToken
-from engine.stages.base import ChatMessage, LanguageModel, SamplingParams, SpokenLanguage
+from engine.stages.base import ChatMessage, SpokenLanguage
 from engine.tools.harmony import harmony_to_plan
-from engine.tools.planner import EMPTY_PLAN, Generate, Plan, PlannedCall
+from engine.tools.planner import EMPTY_PLAN, Plan, PlannedCall, plan_from_json
 from engine.tools.registry import ToolRegistry, inline_schema
 
 _INSTRUCTIONS = (
@@ -101,24 +99,6 @@ def functions_namespace(registry: ToolRegistry, names: Sequence[str], language: 
     return f"# Tools\n\n## functions\n\nnamespace functions {{\n\n{body}\n\n}} // namespace functions"
 
 
-def tool_names(schema: dict[str, Any]) -> list[str]:
-    """The tools a plan schema (`ToolRegistry.plan_schema`) allows, in order (pure)."""
-    items = schema.get("properties", {}).get("calls", {}).get("items", {})
-    branches = items.get("anyOf", []) if isinstance(items, dict) else []
-    names = []
-    for branch in branches:
-        const = branch.get("properties", {}).get("tool", {}).get("const") if isinstance(branch, dict) else None
-        if isinstance(const, str):
-            names.append(const)
-    return names
-
-
-def max_calls(schema: dict[str, Any]) -> int:
-    """The most calls a plan schema allows (pure)."""
-    value = schema.get("properties", {}).get("calls", {}).get("maxItems", 3)
-    return int(value) if isinstance(value, int) else 3
-
-
 def loose_calls(text: str, allowed: Sequence[str]) -> Plan:
     """Calls read without the special tokens: `to=functions.<name>`, then its first JSON object (pure)."""
     decoder = json.JSONDecoder()
@@ -149,31 +129,18 @@ def plan_from_harmony(text: str, allowed: Sequence[str], limit: int = 3) -> Plan
     return Plan(plan.calls[:limit], plan.source) if plan.calls else EMPTY_PLAN
 
 
-def plan_json(plan: Plan) -> str:
-    """A plan as the internal JSON the planner reads (`plan_from_json`)."""
-    return json.dumps({"calls": [{"tool": c.tool, "args": c.args} for c in plan.calls]}, ensure_ascii=False)
+def moe_messages(question: str, registry: ToolRegistry, names: Sequence[str]) -> list[ChatMessage]:
+    """The developer message (instructions and the functions namespace) and the user's words.
 
-
-def moe_messages(
-    question: str, registry: ToolRegistry, names: Sequence[str], reasoning: str = "low"
-) -> list[ChatMessage]:
-    """The developer message (instructions and the functions namespace) and the user's words."""
-    developer = f"{_INSTRUCTIONS}\nReasoning: {reasoning}\n\n{functions_namespace(registry, names)}"
+    The MoE adds its reasoning-effort line (`Reasoning: low`) to the developer message itself.
+    """
+    developer = f"{_INSTRUCTIONS}\n\n{functions_namespace(registry, names)}"
     return [ChatMessage("system", developer), ChatMessage("user", question)]
 
 
-def moe_generate(
-    model: LanguageModel, registry: ToolRegistry, *, max_tokens: int = 512, reasoning: str = "low"
-) -> Generate:
-    """A `Generate` over the MoE that plans through its own function calling and returns the plan JSON."""
-
-    def generate(messages: Sequence[ChatMessage], schema: dict[str, Any], cancel: CancelToken) -> str:
-        names = tool_names(schema)
-        question = next((m.content for m in reversed(messages) if m.role == "user"), "")
-        if not names or not question.strip():
-            return plan_json(EMPTY_PLAN)
-        params = SamplingParams(temperature=0.0, top_p=1.0, max_tokens=max_tokens)
-        text = "".join(model.stream_chat(moe_messages(question, registry, names, reasoning), params, cancel))
-        return plan_json(plan_from_harmony(text, names, max_calls(schema)))
-
-    return generate
+def read_plan(text: str, native_format: str | None, allowed: Sequence[str], limit: int = 3) -> Plan:
+    """The plan in a planner's answer: its own function calling ("harmony") or the internal JSON (pure)."""
+    if native_format == "harmony":
+        return plan_from_harmony(text, allowed, limit)
+    plan = plan_from_json(text, allowed)
+    return Plan(plan.calls[:limit], plan.source) if plan.calls else EMPTY_PLAN

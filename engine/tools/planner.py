@@ -3,16 +3,17 @@
 Arguments the user's words state exactly come from the tools' own parsers (`ArgsExtractor`):
 "12345 умножить на 6789" gives the expression digit for digit, and the model never writes a digit
 of a result. Otherwise a model writes the plan under llama.cpp's JSON-schema grammar built from the
-registry (`ToolRegistry.plan_schema`), restricted to the router's candidates. `Generate` is
-injectable: the lightweight model by default (`model_generate`), or the on-demand MoE's `plan` use
-case through `engine.tools.harmony.harmony_to_plan`.
+registry (`ToolRegistry.plan_schema`), restricted to the router's candidates. Who writes it is
+injectable: a loaded model on the LLM lane (`Generate`, `model_generate`: the lightweight model by
+default), or an asynchronous `PlanWriter` (the on-demand MoE's `plan` use case, which may answer in
+its own function calling: engine/pipeline/moe_planner.py).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.cancel import CancelToken
@@ -42,6 +43,21 @@ class Plan:
 
 
 EMPTY_PLAN = Plan((), "none")
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """What a planner model gets: the question, the candidate tools, the JSON plan's prompt and schema."""
+
+    question: str
+    language: SpokenLanguage
+    names: tuple[str, ...]
+    messages: tuple[ChatMessage, ...]
+    schema: dict[str, Any] = field(hash=False)
+
+
+#: an asynchronous planner (the MoE's `plan` use case): the request in, the plan out
+PlanWriter = Callable[[PlanRequest], Awaitable[Plan]]
 
 _SYSTEM = {
     "en": (
@@ -109,10 +125,17 @@ class Planner:
     """Plans a tool turn: exact arguments from the tools' parsers first, else the model's JSON plan."""
 
     def __init__(
-        self, registry: ToolRegistry, generate: Generate | None = None, *, max_calls: int = 3, prefer_rules: bool = True
+        self,
+        registry: ToolRegistry,
+        generate: Generate | None = None,
+        *,
+        max_calls: int = 3,
+        prefer_rules: bool = True,
+        writer: PlanWriter | None = None,
     ) -> None:
         self.registry = registry
         self.generate = generate
+        self.writer = writer
         self.max_calls = max_calls
         self.prefer_rules = prefer_rules
 
@@ -131,13 +154,26 @@ class Planner:
     @property
     def can_generate(self) -> bool:
         """Whether a model can write plans."""
-        return self.generate is not None
+        return self.generate is not None or self.writer is not None
+
+    def request(self, question: str, route: Route, language: SpokenLanguage) -> PlanRequest:
+        """The request for a model's plan over the route's candidates."""
+        names = tuple(n for n in route.tools if n in self.registry)
+        schema = self.registry.plan_schema(list(names), max_calls=self.max_calls)
+        messages = tuple(plan_messages(question, language, self.registry, names))
+        return PlanRequest(question, language, names, messages, schema)
 
     def from_model(self, question: str, route: Route, language: SpokenLanguage, cancel: CancelToken) -> Plan:
-        """The model's plan over the candidates (blocking; run it on the LLM lane)."""
+        """The loaded model's plan over the candidates (blocking; run it on the LLM lane)."""
         if self.generate is None or not route.tools:
             return EMPTY_PLAN
-        names = [n for n in route.tools if n in self.registry]
-        schema = self.registry.plan_schema(names, max_calls=self.max_calls)
-        text = self.generate(plan_messages(question, language, self.registry, names), schema, cancel)
-        return plan_from_json(text, names)
+        request = self.request(question, route, language)
+        text = self.generate(request.messages, request.schema, cancel)
+        return plan_from_json(text, request.names)
+
+    async def from_writer(self, question: str, route: Route, language: SpokenLanguage) -> Plan:
+        """The asynchronous writer's plan over the candidates."""
+        if self.writer is None or not route.tools:
+            return EMPTY_PLAN
+        plan = await self.writer(self.request(question, route, language))
+        return Plan(plan.calls[: self.max_calls], plan.source) if plan.calls else EMPTY_PLAN

@@ -98,7 +98,9 @@ class ToolRunner:
         context = ToolContext(language=language, now=self._now(), cancel=cancel)
         start = time.perf_counter()
         plan = self.planner.from_rules(question, route, context)
-        if plan is None and self.planner.can_generate and not cancel.is_set():
+        if plan is None and self.planner.writer is not None and not cancel.is_set():
+            plan = await self.planner.from_writer(question, route, language)
+        elif plan is None and self.planner.can_generate and not cancel.is_set():
 
             def write_plan() -> Plan:
                 return self.planner.from_model(question, route, language, cancel)

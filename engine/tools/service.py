@@ -18,7 +18,7 @@ from engine.tools.base import Tool
 from engine.tools.builtin import REMINDERS_FILE, builtin_tools
 from engine.tools.builtin.clock import format_moment
 from engine.tools.notify import Notifier
-from engine.tools.planner import Generate, Planner
+from engine.tools.planner import Generate, Planner, PlanWriter
 from engine.tools.registry import ToolRegistry
 from engine.tools.reminder_clock import ReminderClock
 from engine.tools.reminder_store import Reminder, ReminderStore
@@ -74,6 +74,7 @@ def build_tools(
     run_blocking: RunBlocking[Any],
     *,
     generate: Generate | None = None,
+    writer: Callable[[ToolRegistry], PlanWriter] | None = None,
     announce: Announce | None = None,
     language: SpokenLanguage = "ru",
     extra_tools: list[Tool] | None = None,
@@ -95,6 +96,7 @@ def build_tools(
                             timeout_s=config.call_timeout_s)  # fmt: skip
     for tool in extra_tools or []:
         registry.register(tool)
-    planner = Planner(registry, generate, max_calls=config.max_calls, prefer_rules=config.exact_arguments)
+    planner = Planner(registry, generate, max_calls=config.max_calls, prefer_rules=config.exact_arguments,
+                      writer=writer(registry) if writer is not None else None)  # fmt: skip
     runner = ToolRunner(registry, Router(registry.specs()), planner, run_blocking, zone=zone)
     return ToolService(registry, runner, store, clock, zone)

@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pytest
@@ -32,7 +33,9 @@ from engine.events import (
     MoEDisabled,
     PlanResult,
     ReplyDelta,
+    ToolPlanResult,
 )
+from engine.pipeline.moe_planner import moe_writer
 from engine.registry.registry import ModelProvider, Registry
 from engine.scheduler import policy
 from engine.scheduler.device import LeaseRecord
@@ -41,6 +44,10 @@ from engine.scheduler.moe import MoE, NeedJudge, PlanGenerate
 from engine.scheduler.scheduler import Scheduler
 from engine.stages.base import ChatMessage, SamplingParams
 from engine.stages.options import LLMOptions, STTOptions
+from engine.tools.builtin import builtin_tools
+from engine.tools.planner import Planner
+from engine.tools.registry import ToolRegistry
+from engine.tools.router import Route
 from tests.conftest import DATA, AssistantEnv, make_config
 from tests.harness.waiting import wait_until_async
 
@@ -270,6 +277,32 @@ def test_moe_lazy_loads_judges_plans_and_is_unloaded_when_idle(registry: Registr
     assert f"moe_judge_agreement_rate {1.0 if judged.agrees else 0.0}" in text
     resident = float(re.search(r"^moe_memory_resident_sec (\S+)$", text, re.M).group(1))  # type: ignore[union-attr]
     assert resident >= 1.0
+
+
+def test_the_moe_plans_a_tool_turn(registry: Registry, installed: Any, tmp_path: Path) -> None:
+    """`[tools] planner = "moe"`: the tool plan is the MoE's `plan` work, under the JSON plan's grammar for a
+    model whose manifest names no function-calling format of its own (the stand-in; gpt-oss's harmony is
+    read by engine/tools/moe_plan.py, tested by table)."""
+    sched, moe, lanes, events, standin = moe_env(registry, installed, max_output_tokens=160)
+    tools = ToolRegistry(builtin_tools(tmp_path, ZoneInfo("UTC")))
+    planner = Planner(tools, writer=moe_writer(moe, tools))
+
+    async def main() -> Any:
+        try:
+            return await planner.from_writer("How many kilometres is 5 miles?", Route(("convert_units",)), "en")
+        finally:
+            await sched.close()
+
+    try:
+        plan = asyncio.run(main())
+    finally:
+        lanes.shutdown()
+        standin.unload()
+    (result,) = [e for e in events if isinstance(e, ToolPlanResult)]
+    assert result.model_id == STANDIN and result.native_format is None and not result.downshifted
+    assert [c.tool for c in plan.calls] == ["convert_units"], result.text
+    assert 5 in plan.calls[0].args.values() or "5" in plan.calls[0].args.values(), plan.calls
+    assert "moe_planner_latency_ms_count 1.0" in sched.metrics.exposition()
 
 
 def test_moe_that_does_not_fit_the_budget_is_not_loaded(registry: Registry, installed: Any) -> None:

@@ -7,18 +7,20 @@ download that is not installed here.
 
 from __future__ import annotations
 
+import asyncio
 import json
-import threading
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine.cancel import CancelToken
-from engine.stages.base import ChatMessage, SamplingParams
+from engine.events import ToolPlanResult
+from engine.pipeline.moe_planner import moe_writer
+from engine.scheduler.moe import MoE, ToolPlan
+from engine.scheduler.moe import _messages as moe_prompt
+from engine.stages.base import ChatMessage
 from engine.tools.builtin import builtin_tools
-from engine.tools.moe_plan import functions_namespace, moe_generate, plan_from_harmony, tool_names, ts_type
+from engine.tools.moe_plan import functions_namespace, moe_messages, plan_from_harmony, ts_type
 from engine.tools.planner import PlannedCall, Planner
 from engine.tools.registry import ToolRegistry
 from engine.tools.router import Route
@@ -44,24 +46,16 @@ NOT_ALLOWED = '<|channel|>commentary to=functions.rm_rf json<|message|>{"path": 
 
 
 class ScriptedMoE:
-    """Answers every chat with one fixed completion, in small pieces, and keeps what it was asked."""
+    """`MoE.handle` answering every tool plan with one fixed completion; keeps the triggers it got."""
 
-    model_id = "gpt-oss-scripted"
-    context_length = 8192
-
-    def __init__(self, completion: str) -> None:
+    def __init__(self, completion: str, native_format: str | None = "harmony") -> None:
         self.completion = completion
-        self.asked: list[tuple[list[ChatMessage], SamplingParams]] = []
+        self.native_format = native_format
+        self.asked: list[ToolPlan] = []
 
-    def count_tokens(self, text: str) -> int:
-        return len(text.split())
-
-    def stream_chat(
-        self, messages: Sequence[ChatMessage], params: SamplingParams, cancel: threading.Event | None = None
-    ) -> Iterator[str]:
-        self.asked.append((list(messages), params))
-        for start in range(0, len(self.completion), 7):
-            yield self.completion[start : start + 7]
+    async def handle(self, trigger: ToolPlan) -> ToolPlanResult:
+        self.asked.append(trigger)
+        return ToolPlanResult(self.completion, self.native_format, "gpt-oss-scripted", 1.0)
 
 
 @pytest.fixture(scope="module")
@@ -122,30 +116,75 @@ def test_the_tools_are_declared_as_gpt_oss_expects(registry: ToolRegistry) -> No
     assert "type current_time = () => any;" in text
     assert "type calculator = (_: {\n// the user's numbers" in text and "expression: string,\n}) => any;" in text
     assert "missing" not in text
-    assert tool_names(registry.plan_schema(["calculator", "note_add"])) == ["calculator", "note_add"]
+
+
+def planner_on(moe: ScriptedMoE, registry: ToolRegistry) -> Planner:
+    return Planner(registry, writer=moe_writer(moe, registry))  # type: ignore[arg-type]
 
 
 def test_the_planner_plans_through_the_moe(registry: ToolRegistry) -> None:
     moe = ScriptedMoE(ONE_CALL)
-    planner = Planner(registry, moe_generate(moe, registry))
     route = Route(("calculator", "convert_units"))
-    plan = planner.from_model("Сколько будет 12345 умножить на 6789?", route, "ru", CancelToken())
+    plan = asyncio.run(planner_on(moe, registry).from_writer("Сколько будет 12345 умножить на 6789?", route, "ru"))
     assert plan.calls == (PlannedCall("calculator", {"expression": "12345 * 6789"}),) and plan.source == "model"
-    ((messages, params),) = moe.asked
-    assert [m.role for m in messages] == ["system", "user"]
-    assert messages[1].content == "Сколько будет 12345 умножить на 6789?"
-    developer = messages[0].content
+    (trigger,) = moe.asked
+    assert trigger.question == "Сколько будет 12345 умножить на 6789?"
+    assert [m.role for m in trigger.native] == ["system", "user"] and trigger.native[1].content == trigger.question
+    developer = trigger.native[0].content
     assert "namespace functions {" in developer and "type convert_units = (_: {" in developer
     assert "type note_add" not in developer  # only the router's candidates
-    # free text (a JSON grammar would forbid the harmony markers), greedy
-    assert params.json_schema is None and params.temperature == 0.0
+    # the JSON form is there too, for a stand-in that cannot speak harmony
+    assert trigger.schema == registry.plan_schema(["calculator", "convert_units"])
+    assert "calculator(" in trigger.messages[0].content
+
+
+def test_a_stand_in_answers_with_the_json_plan(registry: ToolRegistry) -> None:
+    moe = ScriptedMoE(json.dumps({"calls": [{"tool": "calculator", "args": {"expression": "2 * 3"}}]}), None)
+    plan = asyncio.run(planner_on(moe, registry).from_writer("two times three", Route(("calculator",)), "en"))
+    assert plan.calls == (PlannedCall("calculator", {"expression": "2 * 3"}),)
 
 
 def test_a_moe_answer_without_a_call_is_an_empty_plan(registry: ToolRegistry) -> None:
-    generate = moe_generate(ScriptedMoE(GARBAGE), registry)
-    schema = registry.plan_schema(["calculator"])
-    text = generate([ChatMessage("system", "x"), ChatMessage("user", "hi")], schema, CancelToken())
-    assert json.loads(text) == {"calls": []}
+    plan = asyncio.run(planner_on(ScriptedMoE(GARBAGE), registry).from_writer("hi", Route(("calculator",)), "en"))
+    assert plan.calls == () and plan.source == "none"
     silent = ScriptedMoE(ONE_CALL)
-    assert json.loads(moe_generate(silent, registry)([], schema, CancelToken())) == {"calls": []}
-    assert silent.asked == []  # no question: the model is not run
+    assert asyncio.run(planner_on(silent, registry).from_writer("hi", Route(()), "en")).calls == ()
+    assert silent.asked == []  # no candidate tool: the model is not run
+
+
+def test_the_writer_plan_is_cut_to_max_calls(registry: ToolRegistry) -> None:
+    planner = Planner(registry, writer=moe_writer(ScriptedMoE(TWO_CALLS), registry), max_calls=1)  # type: ignore[arg-type]
+    plan = asyncio.run(planner.from_writer("x", Route(("current_time", "reminder_add")), "ru"))
+    assert [c.tool for c in plan.calls] == ["current_time"]
+
+
+@pytest.mark.parametrize(
+    ("native", "reasoning", "expect_schema", "expect_system_end"),
+    [
+        (True, "low", False, "namespace functions\nReasoning: low"),
+        (False, "low", True, "exactly; never compute a result yourself.\nReasoning: low"),
+        (False, None, True, "exactly; never compute a result yourself."),
+    ],
+)
+def test_the_moe_asks_in_the_format_its_manifest_names(
+    registry: ToolRegistry, native: bool, reasoning: str | None, expect_schema: bool, expect_system_end: str
+) -> None:
+    request = Planner(registry).request("what time is it", Route(("current_time",)), "en")
+    trigger = ToolPlan(
+        request.question, request.messages, request.schema, tuple(moe_messages("x", registry, ["current_time"]))
+    )
+    messages, schema = moe_prompt(trigger, reasoning, native)
+    assert (schema is not None) == expect_schema
+    assert messages[0].content.endswith(expect_system_end)
+
+
+@pytest.mark.parametrize(
+    ("metadata", "native", "expected"),
+    [({"planner_format": "harmony"}, True, "harmony"), ({}, True, None), ({"planner_format": "harmony"}, False, None)],
+)
+def test_the_native_format_comes_from_the_manifest(
+    metadata: dict[str, str], native: bool, expected: str | None
+) -> None:
+    msgs = (ChatMessage("system", "s"), ChatMessage("user", "u"))
+    trigger = ToolPlan("u", msgs, {}, msgs if native else ())
+    assert MoE._native_format(trigger, metadata) == expected
