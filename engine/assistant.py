@@ -184,9 +184,10 @@ class Assistant:
         return tools.reminders.all() if tools is not None else []
 
     async def _say(self, text: str, language: SpokenLanguage) -> None:
-        """Speak `text` outside a turn (a due reminder) when a sink is set and no turn is speaking."""
-        if self.announce_sink is not None and self.stages is not None and not self._turn_lock.locked():
-            await features.say(self.stages, self.lanes, self.announce_sink, text, language)
+        """Speak `text` outside a turn (a due reminder) when a sink is set: after the turn in progress, not over it."""
+        if self.announce_sink is not None and self.stages is not None and not self.closing:
+            async with self._turn_lock:
+                await features.say(self.stages, self.lanes, self.announce_sink, text, language)
 
     # -- events ----------------------------------------------------------------------------------
 
@@ -249,7 +250,7 @@ class Assistant:
     async def _start_features(self, stages: Stages, runner: TurnRunner) -> None:
         self.features = await features.start_features(
             self.config, self.registry, stages, self.data_dir, self.lanes, self.scheduler, self.bus.publish,
-            self.confirmations, self._say, lambda: self.history.conversation_id,
+            self.confirmations, self._say, lambda: self.history.conversation_id, self.moe,
         )  # fmt: skip
         runner.memory, runner.tools = self.features.memory_step, self.features.tool_step
 

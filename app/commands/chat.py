@@ -11,7 +11,7 @@ from app.commands.session import make_assistant, make_sink, print_notices
 from engine.audio.io import read_audio
 from engine.config import SovaConfig
 from engine.errors import SovaError
-from engine.events import Event, ReplyDelta, TranscriptReady
+from engine.events import Event, ReminderDue, ReplyDelta, TranscriptReady
 from engine.pipeline.inputs import AudioInput
 
 PROMPT = "you> "
@@ -25,6 +25,9 @@ def _stream(event: Event) -> None:
         print(f"(heard: {event.transcript.text})")
     elif isinstance(event, ReplyDelta):
         print(event.text, end="", flush=True)
+    elif isinstance(event, ReminderDue):  # shown at once (the prompt again after it), and spoken
+        late = " (late: it fell due while Sova was closed)" if event.late else ""
+        print(f"\n(reminder: {event.text}{late})\n{PROMPT}", end="", flush=True)
 
 
 def _wav_path(line: str) -> Path | None:
@@ -33,10 +36,15 @@ def _wav_path(line: str) -> Path | None:
     return path if line.lower().endswith(".wav") or path.is_file() else None
 
 
+def _announcement_path(out_dir: Path | None) -> Path | None:
+    return out_dir / time.strftime("reminder-%Y%m%d-%H%M%S.wav") if out_dir else None
+
+
 async def _chat(config: SovaConfig, out_dir: Path | None) -> int:
     assistant, paths = make_assistant(config)
     assistant.bus.subscribe(print_notices)
     assistant.bus.subscribe(_stream)
+    assistant.announce_sink = lambda: make_sink(config, _announcement_path(out_dir), paths.replies_dir)[0]
     print("Loading the models...", file=sys.stderr)
     await assistant.start()
     print(HELP)
