@@ -186,6 +186,15 @@ def sentences(text: str) -> list[str]:
     return out
 
 
+def sentence_of(quote: str, text: str) -> str:
+    """The whole sentence of `text` that holds `quote` (an exact substring of it), else `quote` itself (pure).
+
+    A fact's provenance is the user's sentence, not the model's cut of it: "Марина — архитектор" keeps
+    "Моя жена", "My dog is called Rex" keeps "he's a beagle", so recall finds what the cut left out.
+    """
+    return next((part for part in sentences(text) if quote and quote in part), quote)
+
+
 def _clean(value: Any, limit: int) -> str:
     return " ".join(str(value).split())[:limit] if isinstance(value, str) else ""
 

@@ -164,6 +164,24 @@ def asks_about_user(question: str) -> bool:
     return personal and bool(_QUESTION.search(text))
 
 
+_CONVERSATIONS = re.compile(
+    r"\b(talk(ed)?|discuss(ed)?|conversations?|chat(ted)?|spoke|last time|earlier|before|yesterday|"
+    r"told you|asked you|we said)\b|"
+    r"(?<!\w)(говорили|поговорили|обсуждали|разговор\w*|беседовал\w*|в прошлый раз|раньше|вчера|"
+    r"рассказывал\w*|спрашивал\w*)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def asks_about_conversations(question: str) -> bool:
+    """Whether `question` asks about earlier conversations (pure): then their summaries may answer it.
+
+    Otherwise summaries stay out of the prompt: a small model's summary can be wrong ("Alex lives in Berlin
+    with his sister") and it reads like a fact; the facts, with the user's own words, answer better.
+    """
+    return bool(_CONVERSATIONS.search(question))
+
+
 _TEXT = {
     "en": {
         "head": (

@@ -11,9 +11,11 @@ from typing import Any, Protocol
 from engine.fileio import write_atomic
 from engine.memory.embedding import EmbeddingModel
 from engine.memory.entities import entity_facts
-from engine.memory.recall import Gate, Recaller, notes
+from engine.memory.recall import Gate, Recaller, asks_about_conversations, notes
+from engine.memory.relations import can_answer
+from engine.memory.slots import asked_slots
 from engine.memory.store import MemoryStore
-from engine.memory.types import Exchange, MemoryHit, MemoryItem, MemoryKind, Recall
+from engine.memory.types import Exchange, MemoryHit, MemoryItem, MemoryKind, Recall, recall_passage
 
 #: texts embedded per call while reindexing
 REINDEX_BATCH = 32
@@ -80,13 +82,22 @@ class MemoryService:
     def recall(self, question: str, language: str) -> Recall:
         """The memories relevant to `question` and the prompt's note in `language` ("": nothing to say).
 
-        The search hits come first; then the facts of the entities the question names ("my sister" ->
-        what is linked to Olga), which need not share a word or a close vector with the question.
+        A question for one of the user's attributes ("Как меня зовут?") gets the fact filed under it first
+        (engine/memory/slots.py); then the search hits; then the facts of the entities the question names
+        ("my sister" -> what is linked to Olga), which need not share a word or a close vector with it.
+        Summaries of past conversations only answer questions about conversations, and a question about a
+        relation ("my mother") only memories that name it (engine/memory/relations.py).
         """
-        found = self.recaller.search(question, self.top_k)
-        seen = {hit.item.id for hit in found}
+        summaries = asks_about_conversations(question)
+        found = [h for h in self.recaller.search(question, 2 * self.top_k) if summaries or h.item.kind != "summary"]
+        slotted = [MemoryHit(m, 0.0) for s in asked_slots(question) for m in self.store.current_with_subject(s)]
+        seen = {hit.item.id for hit in slotted}
+        found = [h for h in found if h.item.id not in seen]
+        seen |= {hit.item.id for hit in found}
         linked = [MemoryHit(item, 0.0) for item in entity_facts(self.store, question) if item.id not in seen]
-        hits = tuple([*found, *linked][: self.top_k])
+        candidates = (*slotted, *found, *linked)
+        fitting = [h for h in candidates if can_answer(question, f"{h.item.source_quote} {h.item.text}")]
+        hits = tuple(fitting[: self.top_k])
         return Recall(hits=hits, notes=notes(hits, language, question=question))
 
     def search(self, query: str, k: int | None = None, *, gated: bool = True) -> list[MemoryHit]:
@@ -107,7 +118,9 @@ class MemoryService:
 
     def edit(self, memory_id: int, text: str) -> MemoryItem:
         """Replace a memory's text (the window's panel) and re-embed it."""
-        return self.store.update_text(memory_id, text, self.embed_passage(text), self.model_id)
+        item = self.store.get(memory_id)
+        passage = recall_passage(text, item.source_quote, item.kind) if item is not None else text
+        return self.store.update_text(memory_id, text, self.embed_passage(passage), self.model_id)
 
     def forget(self, memory_id: int) -> bool:
         """Delete one memory (and the versions it replaced) for good."""
@@ -121,15 +134,19 @@ class MemoryService:
         """Write every memory (superseded ones included) to `path` as a JSON list; return how many."""
         return write_export(self.store.items(), path)
 
+    def missing(self) -> list[MemoryItem]:
+        """Facts and summaries with no vector from the current model (entities are found by their names)."""
+        return [m for m in self.store.missing_vectors(self.model_id) if m.kind != "entity"]
+
     def reindex(self, progress: Callable[[int, int], None] | None = None, *, everything: bool = False) -> int:
         """Embed the memories with no vector from the current model (`everything`: all); `progress(done, total)`."""
-        todo = self.store.items() if everything else self.store.missing_vectors(self.model_id)
+        todo = self.store.items() if everything else self.missing()
         total = len(todo)
         if progress:
             progress(0, total)
         for start in range(0, total, REINDEX_BATCH):
             batch = todo[start : start + REINDEX_BATCH]
-            rows = self.embedder.embed([m.text for m in batch], query=False)
+            rows = self.embedder.embed([recall_passage(m.text, m.source_quote, m.kind) for m in batch], query=False)
             for item, row in zip(batch, rows, strict=True):
                 self.store.set_vector(item.id, row, self.model_id)
             if progress:

@@ -64,6 +64,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE vectors ADD COLUMN embedded_at REAL NOT NULL DEFAULT 0;
     """,
+    # 3: a fact's vector embeds its quote and its text (types.recall_passage), no longer the text alone:
+    # the stale ones go, and the next start embeds them again
+    """
+    DELETE FROM vectors WHERE memory_id IN (
+        SELECT id FROM memories WHERE kind = 'fact' AND trim(source_quote) != '' AND trim(source_quote) != trim(text)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from engine.memory.relations import ATTRIBUTE_WORDS, RELATION_WORDS, mentions, relations_in
 from engine.memory.types import MemoryItem, NewMemory
 
 #: at or above this cosine (and naming the same entities) a new fact repeats a stored one
@@ -40,6 +41,16 @@ _SYNONYMS: dict[str, str] = {
     "user.age": "user.age",
     "user.birthday": "user.birthday",
     "user.birth_date": "user.birthday",
+    "user.birthdate": "user.birthday",
+    "user.date_of_birth": "user.birthday",
+    "user.dob": "user.birthday",
+    "user.current_city": "user.home_city",
+    "user.job_title": "user.job",
+    # bare attribute names are the user's (owner_checked still asks for the first person in the quote)
+    "job": "user.job",
+    "work": "user.job",
+    "occupation": "user.job",
+    "profession": "user.job",
     "user.like": "user.likes",
     "user.preference": "user.likes",
     "user.preferences": "user.likes",
@@ -74,6 +85,47 @@ def owner_checked(subject: str, quote: str) -> str:
     if s.startswith("user.") and not _FIRST_PERSON.search(quote.casefold().replace("ё", "е")):
         return ""
     return s
+
+
+def subject_fits(subject: str, quote: str) -> bool:
+    """Whether the quote mentions what `subject` names (pure): "sister.name" needs a sister, "user.job" a job.
+
+    The small model filed a brother's job under `sister.name`, a game and a drink under `pet.name`, and
+    the next fact with that label then replaced them. Only the heads and attributes of
+    engine/memory/relations.py are checked; any other subject fits.
+    """
+    parts = canonical_subject(subject).split(".")
+    head, attribute = parts[0], parts[-1] if len(parts) > 1 else ""
+    if head in RELATION_WORDS and not mentions(quote, RELATION_WORDS[head]):
+        return False
+    return not (head == "user" and attribute in ATTRIBUTE_WORDS and not mentions(quote, ATTRIBUTE_WORDS[attribute]))
+
+
+def user_attribute(quote: str) -> str:
+    """The one attribute of the user ("user.home_city") a first-person quote names, else "" (pure).
+
+    "Я переехал в Москву" names where the user lives; "My sister lives in Berlin" names a relation, not
+    the user; "My name is Alex and I work as an engineer" names two attributes: neither is chosen.
+    """
+    if relations_in(quote) or not _FIRST_PERSON.search(quote.casefold().replace("ё", "е")):
+        return ""
+    found = [name for name, words in ATTRIBUTE_WORDS.items() if mentions(quote, words)]
+    return f"user.{found[0]}" if len(found) == 1 else ""
+
+
+def checked_subject(subject: str, quote: str) -> str:
+    """`subject` as the writer keeps it: "" when the quote is not about its owner or does not mention it.
+
+    A subject outside the known ones ("date", "interests": the small model's labels vary from run to run)
+    gives way to the user's attribute the quote names, so that "I moved to Moscow" still replaces
+    "I live in Kazan".
+    """
+    owned = owner_checked(subject, quote)
+    kept = owned if owned and subject_fits(owned, quote) else ""
+    head = kept.split(".")[0]
+    if head == "user" or head in RELATION_WORDS:
+        return kept
+    return user_attribute(quote) or kept
 
 
 def single_valued(subject: str) -> bool:

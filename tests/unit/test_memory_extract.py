@@ -208,3 +208,18 @@ def test_extractor_asks_for_schema_constrained_greedy_output() -> None:
     assert [f.subject for f in result.facts] == ["user.home_city"]
     params = llm.calls[0][1]
     assert params.json_schema is SCHEMA and params.temperature == 0.0
+
+
+@pytest.mark.parametrize(
+    ("quote", "text", "provenance"),
+    [
+        ("Марина — архитектор", "Моя жена Марина — архитектор.", "Моя жена Марина — архитектор"),
+        ("My dog is called Rex", "My dog is called Rex, he's a beagle.", "My dog is called Rex, he's a beagle"),
+        ("I like tea", "Hello. I like tea! And coffee.", "I like tea"),
+        ("not said", "Hello there.", "not said"),
+    ],
+)
+def test_a_fact_rests_on_the_whole_sentence_its_quote_is_in(quote: str, text: str, provenance: str) -> None:
+    from engine.memory.extract import sentence_of
+
+    assert sentence_of(quote, text) == provenance

@@ -236,6 +236,41 @@ def test_recall_finds_current_memories_and_honours_superseding_and_forget(servic
     assert service.recall("quantum physics lecture", "en").hits == ()
 
 
+def test_summaries_are_recalled_only_for_questions_about_conversations(service: MemoryService) -> None:
+    fact = _remember(service, "user went to japan in october")
+    text = "we talked about the japan trip in october"
+    summary = service.store.add(NewMemory("summary", text, "en", "hi"), service.embed_passage(text), service.model_id)
+    factual = [h.item.id for h in service.recall("when did i go to japan in october", "en").hits]
+    assert fact.id in factual and summary.id not in factual
+    about_talks = [h.item.id for h in service.recall("what did we talk about the japan trip", "en").hits]
+    assert summary.id in about_talks
+
+
+def test_reindex_embeds_facts_quote_first_and_leaves_entities_to_their_names(service: MemoryService) -> None:
+    fact = service.store.add(NewMemory("fact", "The user has a cat.", "en", "I have a cat"), None, service.model_id)
+    service.store.add(NewMemory("entity", "Murka", "en", "Murka", entity_type="pet"), None, service.model_id)
+    assert [m.id for m in service.missing()] == [fact.id]
+    assert service.reindex() == 1 and service.missing() == []
+    embedder = service.embedder
+    assert isinstance(embedder, WordEmbedder)
+    assert embedder.calls[-1] == (("I have a cat (The user has a cat.)",), False)
+
+
+def test_a_question_about_a_relation_is_answered_only_by_memories_that_name_it(service: MemoryService) -> None:
+    _remember(service, "my wife marina is an architect")
+    sister = _remember(service, "my sister olga is a nurse")
+    assert [h.item.id for h in service.recall("what is my sister olga", "en").hits] == [sister.id]
+    nothing = service.recall("what is my mother called marina", "en")  # close words, but nobody's mother
+    assert nothing.hits == () and "do not know" in nothing.notes
+
+
+def test_a_question_for_an_attribute_gets_the_fact_filed_under_it(service: MemoryService) -> None:
+    name = _remember(service, "my name is alex", "user.name")
+    _remember(service, "i like green tea")
+    hits = service.recall("Как меня зовут?", "ru").hits  # no shared word, another language: by its subject
+    assert [h.item.id for h in hits][:1] == [name.id]
+
+
 def test_service_edit_export_reindex_and_remember(service: MemoryService, tmp_path: Path) -> None:
     a = _remember(service, "user likes green tea")
     service.store.update_text(a.id, "user likes black coffee", None, service.model_id)
@@ -275,3 +310,38 @@ def test_the_memory_benchmark_writes_its_figures(tmp_path: Path, capsys: pytest.
     assert "600 facts, 100 questions" in capsys.readouterr().out
     facts = bench.synthetic_facts(50)
     assert len({f.text for f in facts}) > 40 and {f.language for f in facts} == {"ru", "en"}
+
+
+@pytest.mark.parametrize(
+    ("text", "quote", "kind", "passage"),
+    [
+        ("Queen is Queen's band.", "My favourite band is Queen", "fact",
+         "My favourite band is Queen (Queen is Queen's band.)"),
+        ("I have a dog", "I have a dog", "fact", "I have a dog"),
+        ("The user likes tea.", "", "fact", "The user likes tea."),
+        ("We talked about pets.", "hi", "summary", "We talked about pets."),
+    ],
+)  # fmt: skip
+def test_the_passage_a_memory_vector_embeds(text: str, quote: str, kind: str, passage: str) -> None:
+    from engine.memory.types import recall_passage
+
+    assert recall_passage(text, quote, kind) == passage
+
+
+@pytest.mark.parametrize(
+    ("question", "about_conversations"),
+    [
+        ("What did we talk about last time?", True),
+        ("О чём мы говорили вчера?", True),
+        ("Do you remember what I told you about my trip?", True),
+        ("Что я рассказывал про работу?", True),
+        ("Which city do I live in now?", False),
+        ("What is my name?", False),
+        ("Где живёт моя сестра?", False),
+        ("Кем я работаю?", False),
+    ],
+)
+def test_summaries_answer_only_questions_about_conversations(question: str, about_conversations: bool) -> None:
+    from engine.memory.recall import asks_about_conversations
+
+    assert asks_about_conversations(question) is about_conversations

@@ -66,6 +66,31 @@ def test_a_file_one_version_behind_is_brought_up_to_date(tmp_path: Path) -> None
     store.close()
 
 
+def test_the_upgrade_to_quoted_passages_drops_only_the_stale_fact_vectors(tmp_path: Path) -> None:
+    path = tmp_path / "memory.sqlite3"
+    db = sqlite3.connect(path)
+    for step in MIGRATIONS[:2]:
+        db.executescript(step)
+    db.execute("PRAGMA user_version = 2")
+    rows = [("fact", "The user has a cat.", "I have a cat"), ("fact", "I have a dog", "I have a dog"),
+            ("summary", "We talked about pets.", "hi")]  # fmt: skip
+    for n, (kind, text, quote) in enumerate(rows, start=1):
+        db.execute("INSERT INTO memories (kind, text, language, source_quote, created_at) VALUES (?, ?, 'en', ?, 1.0)",
+                   (kind, text, quote))  # fmt: skip
+        db.execute("INSERT INTO vectors (memory_id, model_id, dim, vector) VALUES (?, ?, 8, ?)",
+                   (n, MODEL, unit(n).astype(np.float32).tobytes()))  # fmt: skip
+    db.commit()
+    db.close()
+    store = MemoryStore(path)
+    try:
+        assert store.schema_version == SCHEMA_VERSION
+        # the paraphrased fact is embedded anew (its quote now goes into its vector); the rest keep theirs
+        assert [m.id for m in store.missing_vectors(MODEL)] == [1]
+        assert store.vectors(MODEL)[0].tolist() == [2, 3]
+    finally:
+        store.close()
+
+
 def test_a_file_from_a_newer_sova_is_refused_not_quarantined(tmp_path: Path) -> None:
     path = tmp_path / "memory.sqlite3"
     MemoryStore(path).close()

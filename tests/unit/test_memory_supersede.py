@@ -8,7 +8,7 @@ import pytest
 from engine.memory.entities import EntityPlan, aliases_for, name_key, plan_entities, relation_mentions
 from engine.memory.extract import ExtractedEntity
 from engine.memory.summaries import is_novel, summarise, summary_memory, summary_request
-from engine.memory.supersede import canonical_subject, decide, owner_checked, single_valued
+from engine.memory.supersede import canonical_subject, checked_subject, decide, owner_checked, single_valued
 from engine.memory.types import MemoryItem, NewMemory
 from engine.stages.base import ChatMessage
 
@@ -201,3 +201,38 @@ def test_is_novel(existing: list[list[float]], novel: bool) -> None:
     vector = np.array([1.0, 0.0], np.float32)
     matrix = np.array(existing, np.float32).reshape(-1, 2)
     assert is_novel(vector, matrix)[0] is novel  # the default threshold, 0.92
+
+
+@pytest.mark.parametrize(
+    ("subject", "quote", "kept"),
+    [
+        # the small model's labels seen in a full scenario run, and what the writer keeps of them
+        ("sister.name", "Мой брат Дмитрий работает врачом в Новосибирске", ""),
+        ("sister.name", "Моя жена Марина — архитектор", ""),
+        ("sister.name", "My sister Olga lives in Berlin", "sister.name"),
+        ("user.name", "У меня есть кот Барсик, ему три года", ""),
+        ("user.name", "My name is Alex", "user.name"),
+        ("user.name", "Меня зовут Саша", "user.name"),
+        ("pet.name", "Я люблю играть в шахматы по выходным", ""),
+        ("pet.name", "Я не пью кофе, только зелёный чай", ""),
+        ("pet.name", "У меня есть кот Барсик", "pet.name"),
+        ("user.home_city", "Я живу в Казани", "user.home_city"),
+        ("user.city", "Я переехал в Москву в прошлом месяце", "user.home_city"),
+        ("user.job", "now I work as a teacher", "user.job"),
+        ("user.job", "she is a nurse", ""),  # not the user's
+        ("dog.type", "My dog is called Rex, he's a beagle", "dog.type"),
+        ("wife.job", "Моя жена Марина — архитектор", "wife.job"),
+        ("son.name", "Last season we won", ""),  # a word start, not any substring
+        ("hobby", "I like chess", "hobby"),  # not in the tables: not checked
+        ("user.birthday", "Мой день рождения пятого мая", "user.birthday"),
+        # a label outside the known ones gives way to the one attribute of the user the words name
+        ("date", "Я переехал в Москву в прошлом месяце", "user.home_city"),
+        ("", "Мой день рождения пятого мая", "user.birthday"),
+        ("interests", "We are planning a trip to Japan in October", "interests"),
+        ("", "My sister Olga lives in Berlin, she is a nurse", ""),  # a relation's, not the user's
+        ("", "My name is Alex and I work as a software engineer", ""),  # two attributes: neither
+        ("", "Я люблю играть в шахматы по выходным", ""),
+    ],
+)
+def test_checked_subject(subject: str, quote: str, kept: str) -> None:
+    assert checked_subject(subject, quote) == kept

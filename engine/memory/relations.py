@@ -1,0 +1,59 @@
+"""Who or what a text is about, by words (pure): the user's relations, pets and things, RU and EN.
+
+Two users of one table: the writer believes a subject such as "sister.name" only when the quote
+mentions a sister (the small extractor filed a brother's job under it), and recall answers "What is
+my mother's name?" only from memories that mention a mother. Each entry is a regular expression
+matched at a word start, case-insensitively, with "ё" read as "е".
+"""
+
+from __future__ import annotations
+
+import re
+
+#: relation heads -> the words for them
+RELATION_WORDS: dict[str, tuple[str, ...]] = {
+    "sister": ("sister", "сестр", "сестер"),
+    "brother": ("brother", "брат"),
+    "wife": ("wife", "wives", r"жен(а|у|ы|е|ой)\b"),
+    "husband": ("husband", "муж(а|у|ем|е)?\\b"),
+    "mother": ("mother", r"mom\b", r"mum\b", "мам", r"мать\b", "матер"),
+    "father": ("father", r"dad\b", "пап", "отец", "отц"),
+    "son": (r"sons?\b", "сын"),
+    "daughter": ("daughter", "доч"),
+    "dog": (r"dogs?\b", "pupp", "собак", "пёс", r"пс(а|у|ом)\b", "щен"),
+    "cat": (r"cats?\b", "kitt", "кот(а|у|ом|е|ы|ик)?\\b", "кош"),
+    "pet": (r"pets?\b", r"dogs?\b", r"cats?\b", "pupp", "kitt", "питом", "собак", "пёс", "кот(а|у|ом|е|ы|ик)?\\b",
+            "кош", "щен", "попуга", "хомяк"),
+    "car": (r"cars?\b", "машин", "автомоб"),
+    "band": (r"bands?\b", r"групп"),
+}
+#: attributes of the user -> the words for them
+ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
+    "name": ("name", "call", "зовут", "звать", "имя", "имени"),
+    "home_city": ("live", "living", "move", "city", "town", "жив", "переех", "город", "поселил"),
+    "job": ("work", "job", "profession", "occupation", "employ", "работ", "профес", "служ", "тружус"),
+    "birthday": ("birthday", "born", "рожд", "родил"),
+}
+
+
+def _fold(text: str) -> str:
+    return text.casefold().replace("ё", "е")
+
+
+def mentions(text: str, words: tuple[str, ...]) -> bool:
+    """Whether `text` has one of `words` at a word start."""
+    folded = _fold(text)
+    return any(re.search(rf"(?<!\w){_fold(word)}", folded) for word in words)
+
+
+def relations_in(text: str) -> set[str]:
+    """The relation heads `text` mentions ("my sister's dog" -> {"sister", "dog", "pet"})."""
+    return {head for head, words in RELATION_WORDS.items() if mentions(text, words)}
+
+
+def can_answer(question: str, memory_text: str) -> bool:
+    """Whether a memory may answer `question` by whom it is about: it names every relation the question names.
+
+    "Как зовут мою маму?" is not answered by "Моя жена Марина — архитектор", however close their vectors.
+    """
+    return all(mentions(memory_text, RELATION_WORDS[head]) for head in relations_in(question))
