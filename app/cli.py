@@ -85,7 +85,8 @@ def _parser() -> argparse.ArgumentParser:
     con_sub.add_parser("list", help="the endpoints with consent, and since when")
 
     ev = sub.add_parser("eval", help="measure answer quality on the scenario suites in eval/scenarios")
-    ev.add_argument("--suite", nargs="+", action="extend", metavar="NAME", help="suites to run (default: all)")
+    ev.add_argument("--suite", nargs="+", action="extend", metavar="NAME",
+                    help="suites to run (default: all but memory_answers)")  # fmt: skip
     ev.add_argument("--llm", metavar="ID", help="the model to evaluate (default: the configured primary)")
     ev.add_argument("--json", type=Path, metavar="PATH", help="also write the figures as JSON")
     ev.add_argument("--report", type=Path, metavar="DIR", help="where the reports go (default: reports/)")

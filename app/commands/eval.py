@@ -35,7 +35,8 @@ async def _runs(config: SovaConfig, registry: Registry, model_ids: list[str], su
     runs = []
     for model_id in model_ids:
         print(f"evaluating {model_id} on {', '.join(suites)} ...", file=sys.stderr)
-        runs.append(await run_model(config, registry, model_id, "primary", suites, items=items))
+        runs.append(await run_model(config, registry, model_id, "primary", suites, items=items,
+                                    progress=lambda line: print(line, file=sys.stderr, flush=True)))  # fmt: skip
     return runs
 
 

@@ -195,6 +195,10 @@ class Service(Protocol):
         """The best memories for `query`."""
         ...
 
+    def recall(self, question: str, language: str) -> Any:
+        """What the turn's prompt gets for `question` (its `hits`)."""
+        ...
+
 
 @dataclass(frozen=True)
 class QuestionResult:
@@ -203,6 +207,7 @@ class QuestionResult:
     id: str
     rank: int | None = None
     gated_hits: int = 0
+    relevant_hits: int = 0  # of the gated hits, those holding a golden string
     reply: str = ""
     correct: bool = False
 
@@ -214,9 +219,9 @@ class RetrievalReport:
     recall_at_5: float
     mrr: float
     n: int
-    #: answerable questions whose gated search still held a golden hit in its top 5
+    #: answerable questions whose recalled memories (what the prompt gets: gate, slots, relations) hold a golden one
     gated_recall_at_5: float
-    #: never-said questions for which the gated search found nothing (recall injects no note)
+    #: never-said questions for which recall put no memory into the prompt
     quiet_on_never_said: float
     n_never_said: int
     turns: int
@@ -267,13 +272,13 @@ def run_retrieval(
     turns, skipped, added, seconds = write_conversations(service, scenarios, on_turn)
     results: list[QuestionResult] = []
     for q in scenarios.questions:
-        gated = service.search(q.question, K, gated=True)
+        gated = list(service.recall(q.question, q.language).hits)  # what the prompt gets
         if q.abstain:
             results.append(QuestionResult(q.id, None, len(gated)))
             continue
         rank = first_relevant(service.search(q.question, K, gated=False), q.golden)
-        kept = first_relevant(gated, q.golden) is not None
-        results.append(QuestionResult(q.id, rank, len(gated), correct=kept))
+        relevant = sum(is_relevant(h.item, q.golden) for h in gated)
+        results.append(QuestionResult(q.id, rank, len(gated), relevant, correct=relevant > 0))
     answerable = [r for r, q in zip(results, scenarios.questions, strict=True) if not q.abstain]
     never = [r for r, q in zip(results, scenarios.questions, strict=True) if q.abstain]
     n = len(answerable)

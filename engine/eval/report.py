@@ -54,6 +54,15 @@ def _pyplot() -> Any:
     return plt
 
 
+def error_bar(value: float, low: float, high: float) -> tuple[float, float]:
+    """The distances below and above `value` to its interval's ends, never negative (pure).
+
+    A bootstrap's percentile can sit a rounding error inside the mean it brackets (0.5 in [0.5000000001, 0.5]);
+    matplotlib refuses a negative bar, which once lost a whole run's plots.
+    """
+    return max(0.0, value - low), max(0.0, high - value)
+
+
 def plot_metrics(metrics: dict[str, MetricValue], path: Path, title: str) -> Path | None:
     """Each 0-1 metric as a point with its interval; None when there is none to plot."""
     names = [n for n in metrics if not n.startswith(_UNIT_METRICS)]
@@ -63,7 +72,8 @@ def plot_metrics(metrics: dict[str, MetricValue], path: Path, title: str) -> Pat
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(names) + 1.2))
     for y, name in enumerate(names):
         m = metrics[name]
-        ax.errorbar(m.value, y, xerr=[[m.value - m.low], [m.high - m.value]], fmt="o", capsize=4)
+        below, above = error_bar(m.value, m.low, m.high)
+        ax.errorbar(m.value, y, xerr=[[below], [above]], fmt="o", capsize=4)
         ax.annotate(f"{m.value:.2f} (n={m.n})", (m.high, y), xytext=(6, -3), textcoords="offset points", fontsize=8)
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_xlim(-0.05, 1.25)
@@ -87,9 +97,9 @@ def plot_drift(runs: Sequence[dict[str, Any]], path: Path, title: str) -> Path |
     for name in names:
         points = [(i, r["metrics"][name]) for i, r in enumerate(runs) if name in r["metrics"]]
         xs = [i for i, _ in points]
-        ax.errorbar(xs, [p["value"] for _, p in points],
-                    yerr=[[p["value"] - p["low"] for _, p in points], [p["high"] - p["value"] for _, p in points]],
-                    marker="o", capsize=3, label=name)
+        bars = [error_bar(p["value"], p["low"], p["high"]) for _, p in points]
+        ax.errorbar(xs, [p["value"] for _, p in points], yerr=[[b for b, _ in bars], [a for _, a in bars]],
+                    marker="o", capsize=3, label=name)  # fmt: skip
     ax.set_xticks(range(len(runs)), [str(r.get("date", ""))[:16] for r in runs], rotation=30, fontsize=7)
     ax.set_ylim(-0.05, 1.05)
     ax.set_ylabel("score")
@@ -109,7 +119,8 @@ def plot_ab(rows: Sequence[AbRow], a_id: str, b_id: str, path: Path) -> Path | N
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(rows) + 1.2))
     for y, r in enumerate(rows):
-        ax.errorbar(r.delta, y, xerr=[[r.delta - r.low], [r.high - r.delta]], fmt="o", capsize=4,
+        below, above = error_bar(r.delta, r.low, r.high)
+        ax.errorbar(r.delta, y, xerr=[[below], [above]], fmt="o", capsize=4,
                     color="tab:red" if r.beyond_noise else "tab:gray")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(range(len(rows)), [r.metric for r in rows], fontsize=8)

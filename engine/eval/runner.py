@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +27,8 @@ from engine.registry.registry import Registry
 
 #: every suite, in the order they run (token efficiency and the judge's agreement come after them)
 ALL_SUITES = ("persona", "relevance", "hallucination", "emotion", "memory", "tools", "token_efficiency", "judge")
+#: run only when asked for by name (`--suite memory_answers`): minutes of CPU
+OPTIONAL_SUITES = ("memory_answers",)
 GATE_SUITES = ("persona", "relevance", "hallucination", "tools")
 _BUILTIN = {
     "persona": builtin.run_persona,
@@ -81,12 +83,13 @@ def validate_suites(names: Sequence[str] | None) -> list[str]:
     """The suites to run, in their order; a ScenarioError names an unknown one."""
     if not names:
         return list(ALL_SUITES)
-    unknown = [n for n in names if n not in ALL_SUITES]
+    known = (*ALL_SUITES, *OPTIONAL_SUITES)
+    unknown = [n for n in names if n not in known]
     if unknown:
         from engine.eval.scenarios import ScenarioError
 
-        raise ScenarioError([f"unknown suite {n!r} (known: {', '.join(ALL_SUITES)})" for n in unknown])
-    return [s for s in ALL_SUITES if s in names]
+        raise ScenarioError([f"unknown suite {n!r} (known: {', '.join(known)})" for n in unknown])
+    return [s for s in known if s in names]
 
 
 def load_items(suites: Sequence[str], *, gate: bool = False, per_suite: int | None = None) -> dict[str, list[Scenario]]:
@@ -118,10 +121,12 @@ async def run_model(
     items: dict[str, list[Scenario]] | None = None,
     data_dir: Path | None = None,
     gate: bool = False,
+    progress: Callable[[str], None] | None = None,
 ) -> ModelRun:
     """Run `suites` with `model_id` answering; every metric with n and an interval.
 
-    `gate`: the tools suite runs its small (`reduced`) subset.
+    `gate`: the tools suite runs its small (`reduced`) subset. `progress` gets a line per suite started
+    and ended (a full run takes minutes).
     """
     started = time.perf_counter()
     items = items if items is not None else load_items(suites)
@@ -129,7 +134,7 @@ async def run_model(
     with tempfile.TemporaryDirectory(prefix="sova-eval-", dir=data_dir) as tmp:
         session = await open_session(config, registry, model_id, role, Path(tmp))
         try:
-            await _run_suites(session, suites, items, run, gate)
+            await _run_suites(session, suites, items, run, gate, progress or (lambda _line: None))
         finally:
             run.template_version = session.template_version
             run.notes.extend(session.notes)
@@ -153,9 +158,12 @@ async def _run_suites(
     items: dict[str, list[Scenario]],
     run: ModelRun,
     gate: bool,
+    progress: Callable[[str], None],
 ) -> None:
     for suite in suites:
         t0 = time.perf_counter()
+        count = f" ({len(items[suite])} items)" if suite in items else ""
+        progress(f"  {suite}{count} ...")
         if suite in _BUILTIN:
             chosen = items.get(suite, [])
             result = await _BUILTIN[suite](session, chosen) if chosen else SuiteResult(suite, skipped="no items")
@@ -167,3 +175,4 @@ async def _run_suites(
             result = await builtin.run_judge(session, load_labels(LABELS_FILE))
         result.seconds = time.perf_counter() - t0
         run.suites.append(result)
+        progress(f"  {suite}: {'skipped' if result.skipped else 'done'} in {result.seconds:.0f} s")

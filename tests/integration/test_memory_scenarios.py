@@ -65,7 +65,7 @@ def test_reduced_answers_through_a_real_assistant(tmp_path: Path) -> None:
         assert report.accuracy >= 0.5, report.results
         # abstention is measured, not yet asserted: the 0.5B invents a mother's name or a favourite colour
         # although nothing was recalled and its note says it may not know (issue 10's target, still open;
-        # the full figure: `python -m engine.eval.memory_suite --answers`, docs/memory.md)
+        # the full figure: `sova eval --suite memory_answers`, docs/memory.md)
         assert 0.0 <= report.abstention <= 1.0 and all(r.gated_hits == 0 for r in report.results[2:])
     finally:
         env.close()

@@ -64,3 +64,17 @@ def test_ab_writes_the_comparison_and_its_plot(tmp_path: Path) -> None:
     assert any("model-a-q4 is better" in line for line in out.ab_lines)
     assert any(p.name.endswith("-ab.png") and p.read_bytes().startswith(PNG) for p in out.files)
     assert "## A/B" in next(p for p in out.files if p.suffix == ".md").read_text(encoding="utf-8")
+
+
+def test_an_interval_a_rounding_error_inside_its_value_still_plots(tmp_path: Path) -> None:
+    # seen in a full run: relevance 0.5 with its bootstrap interval [0.5 + 1e-16, 0.5]
+    from engine.eval.metrics import MetricValue
+    from engine.eval.report import error_bar
+
+    assert error_bar(0.5, 0.5 + 1e-16, 0.5) == (0.0, 0.0)
+    assert error_bar(0.5, 0.25, 0.75) == (0.25, 0.25)
+    run = _run("m", "2026-11-29T10:00:00+00:00", [1.0])
+    run.suites.append(SuiteResult("relevance", {"relevance.judge_score": MetricValue(0.5, 0.5 + 1e-16, 0.5, 8)}))
+    published = publish([run], ["persona", "relevance"], tmp_path)
+    plot = next(p for p in published.files if p.name.endswith("-metrics.png"))
+    assert plot.read_bytes().startswith(PNG)

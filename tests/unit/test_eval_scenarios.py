@@ -134,6 +134,11 @@ def test_unknown_suite_names_are_refused() -> None:
     assert validate_suites(["relevance", "persona"]) == ["persona", "relevance"]
 
 
+def test_the_memory_answers_suite_runs_only_when_named() -> None:
+    assert "memory_answers" not in validate_suites(None)
+    assert validate_suites(["memory_answers", "persona"]) == ["persona", "memory_answers"]
+
+
 def test_gate_items_are_a_small_subset() -> None:
     gate = load_items(["persona", "relevance", "hallucination"], gate=True)
     assert all(1 <= len(v) <= 6 for v in gate.values())
