@@ -54,6 +54,15 @@ class Terminal:
         self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
 
+    def close(self) -> None:
+        """Kill the process if it still runs, and close its pipes."""
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=60)
+        for pipe in (self.proc.stdin, self.proc.stdout):
+            if pipe is not None:
+                pipe.close()
+
     def wait_for(self, text: str, timeout_s: float, after: int = 0) -> None:
         deadline = time.monotonic() + timeout_s
         while text not in self.output[after:]:
@@ -82,5 +91,4 @@ def test_a_reminder_set_in_the_terminal_is_shown_and_spoken_when_due(tmp_path: P
         assert term.proc.wait(timeout=300) == 0, term.output[-3000:]
         assert spoken.stat().st_size > 10_000  # a sentence of speech, not an empty header
     finally:
-        if term.proc.poll() is None:
-            term.proc.kill()
+        term.close()
