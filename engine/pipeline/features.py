@@ -212,7 +212,7 @@ async def start_memory(
     if not config.memory.enabled:
         return None, "", None
 
-    def open_all() -> tuple[MemoryService, Interruptible]:
+    def open_all() -> tuple[MemoryService, Interruptible, int]:
         embedder = open_embedder(config, registry, data_dir / "cache")
         service = open_service(config, embedder, data_dir)
         llm = Interruptible(stages.lightweight.model)
@@ -220,13 +220,11 @@ async def start_memory(
         missing = len(service.missing())  # a new embedding model, or vectors an upgrade made stale
         if 0 < missing <= AUTO_REINDEX:
             service.reindex()
-        elif missing:
-            emit(Notice(f"{missing} memories have no vector from {embedder.model_id} yet: recall finds them by "
-                        "their words only until `sova memory reindex` embeds them"))  # fmt: skip
-        return service, llm
+            missing = 0
+        return service, llm, missing
 
     try:
-        service, llm = await lanes.run("aux", open_all)
+        service, llm, missing = await lanes.run("aux", open_all)
     except SovaError as exc:
         problem = f"long-term memory is off: {exc.message}" + (f" ({exc.hint})" if exc.hint else "")
         log.warning("%s", problem)
@@ -234,6 +232,9 @@ async def start_memory(
     if service.store.quarantined is not None:
         emit(Notice(f"the memory database was damaged: it was set aside as {service.store.quarantined} "
                     "and an empty memory started"))  # fmt: skip
+    if missing:  # emitted here, on the loop: the bus's listeners (the window) are not thread-safe
+        emit(Notice(f"{missing} memories have no vector from {service.model_id} yet: recall finds them by their "
+                    "words only until `sova memory reindex` embeds them"))  # fmt: skip
     return service, "", MemoryStep(service, llm, scheduler, lanes, emit)
 
 
