@@ -7,14 +7,11 @@ event loop and from worker threads alike (SQLite serialises the writers).
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from engine.errors import ErrorCode, SovaError
+from engine.tools.sqlite_file import SqliteFile
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS reminders (
@@ -53,26 +50,11 @@ class Reminder:
         }
 
 
-class ReminderStore:
+class ReminderStore(SqliteFile):
     """The reminders file."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise SovaError(
-                f"cannot open the reminders file {path}: {exc}",
-                code=ErrorCode.HISTORY_FAILED,
-                hint="check that the data folder is writable (paths.data_dir in config.toml)",
-            ) from exc
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
-            yield db
+        super().__init__(path, _SCHEMA, "reminders")
 
     def add(self, text: str, due_at: datetime, created_at: datetime) -> Reminder:
         """Store a new reminder; both times must carry their zone."""

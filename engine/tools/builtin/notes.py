@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from collections.abc import Iterator
-from contextlib import closing, contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from engine.errors import ErrorCode, SovaError
 from engine.tools.base import NoArgs, ToolContext, ToolResult, ToolSpec
+from engine.tools.sqlite_file import SqliteFile
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS notes "
@@ -36,26 +33,11 @@ def note_text(utterance: str) -> str | None:
     return text or None
 
 
-class NoteStore:
+class NoteStore(SqliteFile):
     """The notes file."""
 
     def __init__(self, path: Path) -> None:
-        self.path = path
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.execute(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise SovaError(
-                f"cannot open the notes file {path}: {exc}",
-                code=ErrorCode.HISTORY_FAILED,
-                hint="check that the data folder is writable (paths.data_dir in config.toml)",
-            ) from exc
-
-    @contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
-        with closing(sqlite3.connect(self.path, timeout=10)) as db, db:
-            yield db
+        super().__init__(path, _SCHEMA, "notes")
 
     def add(self, text: str, created_at: datetime) -> int:
         """Store a note; its id."""
