@@ -7,7 +7,7 @@ Plus the sentence-transformers backend on a tiny randomly initialised BERT built
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -25,8 +25,6 @@ from engine.memory.types import NewMemory
 from engine.registry.registry import ModelProvider
 from engine.stages.options import EmbedderOptions
 
-E5 = "multilingual-e5-small-q4"
-
 FACTS = [
     ("en", "My sister's name is Olga"),
     ("en", "I work as a nurse at the city hospital"),
@@ -34,12 +32,6 @@ FACTS = [
     ("ru", "Я люблю зелёный чай"),
     ("en", "I live in Kazan"),
 ]
-
-
-@pytest.fixture(scope="module")
-def e5(installed: Callable[[str], ModelProvider]) -> EmbeddingModel:
-    model: EmbeddingModel = installed(E5).load(EmbedderOptions())
-    return model
 
 
 @pytest.fixture(scope="module")

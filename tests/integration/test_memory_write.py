@@ -26,14 +26,11 @@ from engine.stages.options import LLMOptions
 pytestmark = pytest.mark.models
 
 LIGHT = "qwen2.5-coder-0.5b-instruct-q4_k_m-v1.0"
-E5 = "multilingual-e5-small-q4"
 
 
 @pytest.fixture(scope="module")
-def embedder(installed: Callable[[str], ModelProvider]) -> EmbeddingModel:
-    model = installed(E5).load()
-    assert isinstance(model, EmbeddingModel)
-    return model
+def embedder(e5: EmbeddingModel) -> EmbeddingModel:
+    return e5
 
 
 @pytest.fixture(scope="module")

@@ -20,9 +20,7 @@ from engine.memory.embedding import CachedEmbedder, EmbeddingModel
 from engine.memory.service import MemoryService
 from engine.memory.store import MemoryStore
 from engine.memory.types import NewMemory
-from engine.registry.registry import ModelProvider
 from engine.stages.base import SpokenLanguage
-from engine.stages.options import EmbedderOptions
 from engine.tools.base import ToolContext, ToolSpec
 from engine.tools.builtin.memory_tools import ids_of_turns, memory_tools
 from engine.tools.planner import Planner
@@ -32,7 +30,6 @@ from engine.tools.runner import ToolOutcome, ToolRunner
 
 pytestmark = pytest.mark.models
 
-E5 = "multilingual-e5-small-q4"
 ZONE = ZoneInfo("Europe/Moscow")
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=ZONE)
 CONVERSATION = 7
@@ -45,12 +42,6 @@ FACTS = [
     ("ru", "Я люблю зелёный чай", 2),
     ("ru", "У меня есть собака по кличке Барсик", LAST_TURN),
 ]
-
-
-@pytest.fixture(scope="module")
-def e5(installed: Callable[[str], ModelProvider]) -> EmbeddingModel:
-    model: EmbeddingModel = installed(E5).load(EmbedderOptions())
-    return model
 
 
 @pytest.fixture(scope="module")
