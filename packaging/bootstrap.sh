@@ -68,7 +68,9 @@ fi
 # --- 4. the project and its pinned dependencies (skipped when pyproject.toml is unchanged) -----------
 EXTRAS=""
 [ "$DEV" = 1 ] && EXTRAS="[dev,transformers]"
-stamp=".venv/.sova-installed$( [ "$DEV" = 1 ] && echo -dev )"
+# (not `$( [ "$DEV" = 1 ] && echo -dev )`: under `set -e` that substitution's status 1 ended the script)
+stamp=".venv/.sova-installed"
+if [ "$DEV" = 1 ]; then stamp="$stamp-dev"; fi
 want="$(sha256sum pyproject.toml | cut -d' ' -f1) $WHEELS"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   say "installing the project and its dependencies into .venv"
