@@ -172,6 +172,9 @@ class MemorySection(_Section):
     min_margin: float = Field(0.055, ge=0, le=1, description="recall needs a memory this far over the usual similarity")
     fts_margin: float = Field(0.03, ge=0, le=1, description="the bar for a memory sharing a word with the question")
     embedding_cache: bool = Field(True, description="keep the embeddings of texts already seen on disk (seed 13)")
+    fixed_unknown_reply: bool = Field(
+        True, description="a question about the user that nothing stored answers gets a fixed 'I don't know'"
+    )
 
 
 class MCPServerSection(_Section):

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from engine.memory.topics import speaks_of
+
 #: relation heads -> the words for them
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "sister": ("sister", "сестр", "сестер"),
@@ -18,6 +20,8 @@ RELATION_WORDS: dict[str, tuple[str, ...]] = {
     "husband": ("husband", "муж(а|у|ем|е)?\\b"),
     "mother": ("mother", r"mom\b", r"mum\b", "мам", r"мать\b", "матер"),
     "father": ("father", r"dad\b", "пап", "отец", "отц"),
+    "grandmother": ("grandm", "granny", "grandma", "бабушк", "бабул"),
+    "grandfather": ("grandf", "grandpa", "дедушк", r"дед(а|у|ом|е)?\b"),
     "son": (r"sons?\b", "сын"),
     "daughter": ("daughter", "доч"),
     "dog": (r"dogs?\b", "pupp", "собак", "пёс", r"пс(а|у|ом)\b", "щен"),
@@ -52,8 +56,12 @@ def relations_in(text: str) -> set[str]:
 
 
 def can_answer(question: str, memory_text: str) -> bool:
-    """Whether a memory may answer `question` by whom it is about: it names every relation the question names.
+    """Whether a memory may answer `question` by whom and what it is about.
 
-    "Как зовут мою маму?" is not answered by "Моя жена Марина — архитектор", however close their vectors.
+    It names every relation the question names, and speaks of every topic it asks about (engine/memory/topics.py):
+
+    "Как зовут мою маму?" is not answered by "Моя жена Марина — архитектор", however close their vectors, nor
+    "What is my favourite food?" by "I'm allergic to peanuts".
     """
-    return all(mentions(memory_text, RELATION_WORDS[head]) for head in relations_in(question))
+    named = all(mentions(memory_text, RELATION_WORDS[head]) for head in relations_in(question))
+    return named and speaks_of(question, memory_text)

@@ -16,6 +16,7 @@ from engine.memory.relations import can_answer
 from engine.memory.slots import asked_slots
 from engine.memory.store import MemoryStore
 from engine.memory.types import Exchange, MemoryHit, MemoryItem, MemoryKind, Recall, recall_passage
+from engine.memory.unknown import asks_personal_fact
 
 #: texts embedded per call while reindexing
 REINDEX_BATCH = 32
@@ -86,7 +87,8 @@ class MemoryService:
         (engine/memory/slots.py); then the search hits; then the facts of the entities the question names
         ("my sister" -> what is linked to Olga), which need not share a word or a close vector with it.
         Summaries of past conversations only answer questions about conversations, and a question about a
-        relation ("my mother") only memories that name it (engine/memory/relations.py).
+        relation ("my mother") or a topic ("my favourite colour") only memories that name it
+        (engine/memory/relations.py). `unknown` says a personal question found nothing that fits.
         """
         summaries = asks_about_conversations(question)
         found = [h for h in self.recaller.search(question, 2 * self.top_k) if summaries or h.item.kind != "summary"]
@@ -98,7 +100,8 @@ class MemoryService:
         candidates = (*slotted, *found, *linked)
         fitting = [h for h in candidates if can_answer(question, f"{h.item.source_quote} {h.item.text}")]
         hits = tuple(fitting[: self.top_k])
-        return Recall(hits=hits, notes=notes(hits, language, question=question))
+        unknown = not hits and asks_personal_fact(question)
+        return Recall(hits=hits, notes=notes(hits, language, question=question), unknown=unknown)
 
     def search(self, query: str, k: int | None = None, *, gated: bool = True) -> list[MemoryHit]:
         """What recall finds for `query`, best first (`gated` False: the fused ranking without the gate)."""

@@ -87,7 +87,11 @@ class Exchange:
 
 @dataclass(frozen=True)
 class Recall:
-    """What recall found for a question, and the prompt's memory note ("" when nothing relevant)."""
+    """What recall found for a question, and the prompt's memory note ("" when nothing relevant).
+
+    `unknown`: the question asks for a fact of the user's own life and no memory fits it (engine/memory/unknown.py).
+    """
 
     hits: tuple[MemoryHit, ...]
     notes: str
+    unknown: bool = False

@@ -27,6 +27,9 @@ from engine.stages.base import ChatMessage, EmotionResult, SamplingParams, Spoke
 from engine.stages.llm.loaded import LoadedLLM
 from engine.stages.llm.openai_compat import is_remote
 
+#: the template version recorded with a fixed reply (no prompt template made it)
+FIXED_TEMPLATE = "fixed"
+
 
 @dataclass(frozen=True)
 class PreparedReply:
@@ -38,6 +41,8 @@ class PreparedReply:
     template_version: str
     decision: Decision | None
     notices: tuple[Notice, ...]
+    #: a reply said as it is, without the model (`messages` is empty then)
+    fixed_text: str = ""
 
     @property
     def downshift_reason(self) -> str:
@@ -110,9 +115,38 @@ class Responder:
         )
         return PreparedReply(llm, fitted.messages, params, prompt.template_version, decision, tuple(notices))
 
-    def stream(self, reply: PreparedReply, cancel: CancelToken) -> ReplyStream:
+    def fixed(self, llm: LoadedLLM, decision: Decision | None, text: str) -> PreparedReply:
+        """A reply that is `text` as it is: no prompt, no model runs (`llm` is what would have answered)."""
+        settings = llm.settings
+        params = SamplingParams(temperature=settings.temperature, top_p=settings.top_p, max_tokens=0)
+        return PreparedReply(llm, (), params, FIXED_TEMPLATE, decision, (), fixed_text=text)
+
+    def stream(self, reply: PreparedReply, cancel: CancelToken) -> ReplyStream | FixedStream:
         """The reply's pieces; generation stops when `cancel` is set."""
+        if reply.fixed_text:
+            return FixedStream(reply.fixed_text)
         return ReplyStream(reply, self.scheduler, self.lanes, cancel)
+
+
+class FixedStream:
+    """A fixed reply with `ReplyStream`'s surface: one piece, at once."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.first_piece_ms: float | None = None
+        self.elapsed_ms: float | None = None
+
+    def pause(self) -> None:
+        """Nothing to hold."""
+
+    def resume(self) -> None:
+        """Nothing to let go."""
+
+    async def pieces(self) -> AsyncGenerator[str, None]:
+        """The text, as one piece."""
+        self.first_piece_ms = 0.0
+        yield self.text
+        self.elapsed_ms = 0.0
 
 
 @dataclass(frozen=True)

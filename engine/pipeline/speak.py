@@ -19,7 +19,7 @@ from engine.audio.sinks import AudioSink
 from engine.cancel import CancelToken
 from engine.errors import SovaError, StageError
 from engine.events import AssistantState, Event, ReplyDelta, SentenceReady, SentenceSpoken, StateChanged
-from engine.pipeline.respond import ReplyStream
+from engine.pipeline.respond import FixedStream, ReplyStream
 from engine.pipeline.splitter import SentenceSplitter
 from engine.scheduler.lanes import Lanes
 from engine.stages.base import SpokenLanguage
@@ -82,7 +82,7 @@ class Speaker:
     async def speak(
         self,
         turn_id: int,
-        reply: ReplyStream,
+        reply: ReplyStream | FixedStream,
         language: SpokenLanguage,
         sink: AudioSink,
         cancel: CancelToken,

@@ -35,12 +35,13 @@ from engine.events import (
     TurnStarted,
 )
 from engine.memory.history import HistoryStore
-from engine.memory.types import Exchange
+from engine.memory.types import Exchange, Recall
+from engine.memory.unknown import dont_know, told_before
 from engine.pipeline import remote
 from engine.pipeline.inputs import AudioInput, TurnInput
 from engine.pipeline.prompt import Prompts
 from engine.pipeline.recognise import Recognised, Recogniser, choose_language
-from engine.pipeline.remember import MemoryStep
+from engine.pipeline.remember import NO_RECALL, MemoryStep
 from engine.pipeline.respond import PreparedReply, Responder
 from engine.pipeline.speak import Speaker, SpeechLog
 from engine.pipeline.stages import Stages
@@ -184,23 +185,27 @@ class TurnRunner:
             turn.timings["emotion_ms"] = _ms(time.perf_counter() - started)
             self.emit(EmotionReady(turn.turn_id, turn.emotion))
             self.history.save_state("emotion", asdict(turn.emotion))
-        notes = "\n".join(n for n in (self.carry_over, recalled) if n)
+        notes = "\n".join(n for n in (self.carry_over, recalled.notes) if n)
         self.carry_over = ""
         # 4. respond: tool calls first (a plan, the calls, their transcript), then the prompt for the
-        #    model chosen above, fitted to its context
+        #    model chosen above, fitted to its context; or, for a question about the user that nothing
+        #    stored or said answers, the fixed "I don't know" (the small model would invent)
         tools_transcript = await self._use_tools(turn, text, cancel)
         if cancel.is_set():
             return
-        reply = turn.reply = self.responder.prepare(
-            llm,
-            decision,
-            history,
-            text,
-            turn.language,
-            notes=notes,
-            emotion=turn.emotion,
-            tools_transcript=tools_transcript,
-        )
+        if self._unknown(recalled, text, history, tools_transcript):
+            reply = turn.reply = self.responder.fixed(llm, decision, dont_know(turn.language))
+        else:
+            reply = turn.reply = self.responder.prepare(
+                llm,
+                decision,
+                history,
+                text,
+                turn.language,
+                notes=notes,
+                emotion=turn.emotion,
+                tools_transcript=tools_transcript,
+            )
         for notice in reply.notices:
             self.emit(notice)
         if cancel.is_set():
@@ -277,15 +282,24 @@ class TurnRunner:
 
     # -- memory and tools ------------------------------------------------------------------------
 
-    async def _recall(self, turn: _Turn, question: str) -> str:
-        """The prompt's memory note for `question` ("" with memory off or nothing relevant)."""
+    async def _recall(self, turn: _Turn, question: str) -> Recall:
+        """The memories for `question` and the prompt's note (nothing with memory off)."""
         if self.memory is None:
-            return ""
+            return NO_RECALL
         started = time.perf_counter()
         recalled = await self.memory.recall(question, turn.language)
         turn.timings["recall_ms"] = _ms(time.perf_counter() - started)
         turn.memories = tuple(hit.item.id for hit in recalled.hits)
-        return recalled.notes
+        return recalled
+
+    def _unknown(self, recalled: Recall, question: str, history: list[ChatMessage], tools_transcript: str) -> bool:
+        """Whether to answer with the fixed "I don't know" ([memory] fixed_unknown_reply).
+
+        That is, for a personal question that no memory, no tool and nothing said in this conversation answers.
+        """
+        if not (recalled.unknown and self.config.memory.fixed_unknown_reply) or tools_transcript:
+            return False
+        return not told_before(question, (m.content for m in history if m.role == "user"))
 
     def _remember(self, turn: _Turn, heard_reply: str) -> None:
         """Queue the memory write of this turn: the user's words, with what they heard of the reply."""
@@ -354,7 +368,8 @@ def _models(turn: _Turn) -> dict[str, str]:
     if turn.recognised is not None and turn.recognised.source == "audio":
         models["stt"] = turn.recognised.transcript.model_id
     if turn.reply is not None:
-        models["llm"] = turn.reply.llm.model.model_id
+        if not turn.reply.fixed_text:  # a fixed reply: no model wrote it
+            models["llm"] = turn.reply.llm.model.model_id
         models["tts"] = ",".join(dict.fromkeys(turn.speech.voices))
     return models
 

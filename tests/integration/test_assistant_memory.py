@@ -8,6 +8,7 @@ import pytest
 
 from engine.audio.sinks import WavFileSink
 from engine.events import MemoryUpdated
+from engine.memory.unknown import DONT_KNOW
 from tests.conftest import FAST_LLM, AssistantEnv, make_config
 
 pytestmark = [pytest.mark.models, pytest.mark.slow]
@@ -59,3 +60,19 @@ def test_forget_is_honoured_by_recall(env: AssistantEnv) -> None:
     assistant.new_conversation()
     result = ask(env, "What is my sister's name?", "en", "after-forget")
     assert not result.memories  # type: ignore[attr-defined]
+    # nothing stored answers a question about the user: the fixed "I don't know", spoken, and no model ran
+    assert result.reply_text == DONT_KNOW["en"]  # type: ignore[attr-defined]
+    assert result.spoken_text == DONT_KNOW["en"] and "llm" not in result.models  # type: ignore[attr-defined]
+    assert result.template_version == "fixed"  # type: ignore[attr-defined]
+    assert assistant.history.messages()[-1].content == DONT_KNOW["en"]
+
+
+def test_a_fact_said_in_this_conversation_is_answered_by_the_model(env: AssistantEnv) -> None:
+    assistant = env.assistant
+    assert assistant.memory is not None
+    assistant.new_conversation()
+    ask(env, "My brother is called Ivan.", "en", "tell-brother")
+    # asked at once, before the memory write may have run: the conversation itself can answer
+    result = ask(env, "What is my brother's name?", "en", "ask-brother")
+    assert "llm" in result.models  # type: ignore[attr-defined]
+    assert result.reply_text != DONT_KNOW["en"]  # type: ignore[attr-defined]

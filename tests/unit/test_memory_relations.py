@@ -19,6 +19,8 @@ from engine.memory.relations import can_answer, relations_in
         ("Last season we won", set()),  # "son" only as a word
         ("Который час?", set()),  # "кот" only as a word
         ("My sister's dog", {"sister", "dog", "pet"}),
+        ("Как зовут мою бабушку?", {"grandmother"}),
+        ("My grandmother Anna", {"grandmother"}),  # not the mother
     ],
 )
 def test_relations_in(text: str, heads: set[str]) -> None:
@@ -32,6 +34,7 @@ def test_relations_in(text: str, heads: set[str]) -> None:
         ("Как зовут мою маму?", "Моя жена Марина — архитектор", False),
         ("What is my mother's name?", "My sister Olga lives in Berlin", False),
         ("What is my son's name?", "My daughter Emma turns seven", False),
+        ("Как зовут мою бабушку?", "Моя жена Марина — архитектор", False),
         # across languages, by the same table
         ("What is my cat's name?", "У меня есть кот Барсик, ему три года", True),
         ("Какой породы моя собака?", "My dog is called Rex, he's a beagle", True),
