@@ -8,7 +8,7 @@ know (`memory_suite.is_abstention`).
 
     sova eval --suite memory_answers [--llm ID] [--json FILE]
 
-Not in `sova eval`'s default suites: it writes 26 turns through the extractor and asks 64 questions
+Not in `sova eval`'s default suites: it writes 26 turns through the extractor and asks 82 questions
 (minutes of CPU on this machine, docs/memory.md has the figure).
 """
 

@@ -129,7 +129,7 @@ class Responder:
 
 
 class FixedStream:
-    """A fixed reply with `ReplyStream`'s surface: one piece, at once."""
+    """A fixed reply with `ReplyStream`'s surface: one piece, at once (no LLM timings: no model ran)."""
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -144,9 +144,7 @@ class FixedStream:
 
     async def pieces(self) -> AsyncGenerator[str, None]:
         """The text, as one piece."""
-        self.first_piece_ms = 0.0
         yield self.text
-        self.elapsed_ms = 0.0
 
 
 @dataclass(frozen=True)

@@ -217,7 +217,7 @@ class TurnRunner:
             turn.timings["llm_first_token_ms"] = stream.first_piece_ms
         if stream.elapsed_ms is not None:
             turn.timings["llm_ms"] = stream.elapsed_ms
-        turn.external = external_use(reply.llm.model)
+        turn.external = None if reply.fixed_text else external_use(reply.llm.model)
         if turn.external is not None:  # what left the machine, for the window's "what was sent"
             self.sent_to_remote[turn.turn_id] = remote.sent(reply.llm.model)
         # 6. after the turn (in the background, never before the first sound): the emotion refinement;

@@ -18,7 +18,8 @@ PERSONAL = [
     "Как меня зовут?", "Кем я работаю?", "Когда у меня день рождения?", "Во что я играю по выходным?",
     "На что у меня аллергия?", "Откуда я родом?", "Как зовут моего брата?", "Какая у меня машина?",
     "Где живёт моя сестра?", "Сколько лет моей дочери?", "С кем я живу?", "Чем я занимаюсь?",
-    "What does my father do for work?", "Where does my sister live?", "What did my grandfather study?",
+    "Как зовут мужа моей сестры?", "What does my father do for work?", "Where does my sister live?",
+    "What did my grandfather study?",
 ]  # fmt: skip
 
 NOT_PERSONAL = [
