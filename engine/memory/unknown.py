@@ -62,10 +62,15 @@ _RU_NOT = re.compile(
 )
 
 
+#: what a spoken question may start with before it asks: "Сова, а где я учился?", "Hey Sova, what's my name?"
+_LEAD = re.compile(r"^(?:(?:а|ну|и|так|слушай|скажи|эй|привет|so|and|well|ok|okay|hey|hi|tell me|sova|сова)[ ,]+)+")
+
+
 def _fold(text: str) -> str:
     flat = " ".join(text.casefold().replace("ё", "е").replace("’", "'").split())
     flat = re.sub(r"\b(what|who|where|when|how)'s\b", r"\1 is", flat)
-    return re.sub(r"\bwhats\b", "what is", flat).strip(" .!,?")
+    flat = re.sub(r"\bwhats\b", "what is", flat).strip(" .!,?")
+    return _LEAD.sub("", flat)
 
 
 def asks_personal_fact(question: str) -> bool:

@@ -20,6 +20,8 @@ PERSONAL = [
     "Где живёт моя сестра?", "Сколько лет моей дочери?", "С кем я живу?", "Чем я занимаюсь?",
     "Как зовут мужа моей сестры?", "What does my father do for work?", "Where does my sister live?",
     "What did my grandfather study?",
+    # as spoken: the assistant's name and particles first, no question mark
+    "Сова, а где я учился", "Ну и как меня зовут?", "Hey Sova, what's my name", "ok sova where do i live",
 ]  # fmt: skip
 
 NOT_PERSONAL = [
@@ -34,7 +36,7 @@ NOT_PERSONAL = [
     "What are my plans for tomorrow?", "What time is it?", "Tell me a joke", "What's the weather like in my city?",
     "Сколько будет два плюс два?", "Как у меня дела?", "Что ты думаешь обо мне?", "Who wrote War and Peace?",
     "What do you know about Moscow?", "What does my horoscope say?", "How does my code work?",
-    "Какая сегодня погода?", "Who am I talking to?", "",
+    "Какая сегодня погода?", "Who am I talking to?", "", "Сова", "Hey Sova, what should I cook for my mother?",
 ]  # fmt: skip
 
 
