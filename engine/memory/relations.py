@@ -8,9 +8,11 @@ matched at a word start, case-insensitively, with "ё" read as "е".
 
 from __future__ import annotations
 
+import functools
 import re
+from collections.abc import Callable
 
-from engine.memory.topics import speaks_of
+from engine.memory.topics import fold, topics_asked
 
 #: relation heads -> the words for them
 RELATION_WORDS: dict[str, tuple[str, ...]] = {
@@ -49,19 +51,27 @@ ATTRIBUTE_WORDS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _fold(text: str) -> str:
-    return text.casefold().replace("ё", "е")
+@functools.cache
+def _pattern(words: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(fold(word) for word in words) + ")")
 
 
 def mentions(text: str, words: tuple[str, ...]) -> bool:
     """Whether `text` has one of `words` at a word start."""
-    folded = _fold(text)
-    return any(re.search(rf"(?<!\w){_fold(word)}", folded) for word in words)
+    return bool(_pattern(words).search(fold(text)))
 
 
 def relations_in(text: str) -> set[str]:
     """The relation heads `text` mentions ("my sister's dog" -> {"sister", "dog", "pet"})."""
-    return {head for head, words in RELATION_WORDS.items() if mentions(text, words)}
+    folded = fold(text)
+    return {head for head, words in RELATION_WORDS.items() if _pattern(words).search(folded)}
+
+
+def answer_filter(question: str) -> Callable[[str], bool]:
+    """`can_answer` for one question, read once: a test of memory texts (recall runs it on every candidate)."""
+    needed = [_pattern(RELATION_WORDS[head]) for head in relations_in(question)]
+    needed += [topic.evidence for topic in topics_asked(question)]
+    return lambda memory_text: all(p.search(fold(memory_text)) for p in needed)
 
 
 def can_answer(question: str, memory_text: str) -> bool:
@@ -72,5 +82,4 @@ def can_answer(question: str, memory_text: str) -> bool:
     "Как зовут мою маму?" is not answered by "Моя жена Марина — архитектор", however close their vectors, nor
     "What is my favourite food?" by "I'm allergic to peanuts".
     """
-    named = all(mentions(memory_text, RELATION_WORDS[head]) for head in relations_in(question))
-    return named and speaks_of(question, memory_text)
+    return answer_filter(question)(memory_text)

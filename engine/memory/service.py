@@ -12,7 +12,7 @@ from engine.fileio import write_atomic
 from engine.memory.embedding import EmbeddingModel
 from engine.memory.entities import entity_facts
 from engine.memory.recall import Gate, Recaller, asks_about_conversations, notes
-from engine.memory.relations import can_answer
+from engine.memory.relations import answer_filter
 from engine.memory.slots import asked_slots
 from engine.memory.store import MemoryStore
 from engine.memory.types import Exchange, MemoryHit, MemoryItem, MemoryKind, Recall, recall_passage
@@ -98,7 +98,8 @@ class MemoryService:
         seen |= {hit.item.id for hit in found}
         linked = [MemoryHit(item, 0.0) for item in entity_facts(self.store, question) if item.id not in seen]
         candidates = (*slotted, *found, *linked)
-        fitting = [h for h in candidates if can_answer(question, f"{h.item.source_quote} {h.item.text}")]
+        fits = answer_filter(question)
+        fitting = [h for h in candidates if fits(f"{h.item.source_quote} {h.item.text}")]
         hits = tuple(fitting[: self.top_k])
         unknown = not hits and asks_personal_fact(question)
         return Recall(hits=hits, notes=notes(hits, language, question=question), unknown=unknown)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from engine.memory.topics import fold
+
 _SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("user.name", re.compile(
         r"как меня зовут|как мое имя|мое имя|what('s| is) my name|who am i\b|do you know my name|"
@@ -28,5 +30,5 @@ _SLOTS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 def asked_slots(question: str) -> tuple[str, ...]:
     """The subjects of the user's attributes `question` asks for ("Как меня зовут?" -> ("user.name",))."""
-    text = " ".join(question.casefold().replace("ё", "е").split())  # the patterns are written with "е"
+    text = fold(question)  # the patterns are written with "е"
     return tuple(subject for subject, pattern in _SLOTS if pattern.search(text))

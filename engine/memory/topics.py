@@ -102,17 +102,18 @@ TOPICS: tuple[Topic, ...] = (
 )  # fmt: skip
 
 
-def _fold(text: str) -> str:
-    return text.casefold().replace("ё", "е")
+def fold(text: str) -> str:
+    """`text` as the memory's word tables read it: casefolded, "ё" as "е", whitespace collapsed."""
+    return " ".join(text.casefold().replace("ё", "е").split())
 
 
 def topics_asked(question: str) -> tuple[Topic, ...]:
     """The topics `question` asks about ("Какой у меня любимый цвет?" -> favourite, colour)."""
-    text = _fold(question)
+    text = fold(question)
     return tuple(t for t in TOPICS if all(p.search(text) for p in t.asked))
 
 
 def speaks_of(question: str, memory_text: str) -> bool:
     """Whether a memory speaks of every topic `question` asks about (True when it names none)."""
-    text = _fold(memory_text)
+    text = fold(memory_text)
     return all(topic.evidence.search(text) for topic in topics_asked(question))

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable
 
 from engine.memory.relations import relations_in
+from engine.memory.topics import fold
 
 #: the fixed replies, by reply language
 DONT_KNOW = {
@@ -67,7 +68,7 @@ _LEAD = re.compile(r"^(?:(?:а|ну|и|так|слушай|скажи|эй|пр�
 
 
 def _fold(text: str) -> str:
-    flat = " ".join(text.casefold().replace("ё", "е").replace("’", "'").split())
+    flat = fold(text.replace("’", "'"))
     flat = re.sub(r"\b(what|who|where|when|how)'s\b", r"\1 is", flat)
     flat = re.sub(r"\bwhats\b", "what is", flat).strip(" .!,?")
     return _LEAD.sub("", flat)
